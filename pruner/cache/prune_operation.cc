@@ -1,0 +1,301 @@
+// CacheSession::Prune: the mark-and-sweep of every profile (DESIGN §1–§3).
+//
+// The profile decides: which root lock (none / exclusive blocking / try /
+// mutant shared), whether unknown top-level entries and .tmp dirs go, which
+// unreferenced archives are eligible (all / dir mtime older than the grace /
+// first seen unreferenced longer than the grace ago), whether entry leases are
+// honoured and references re-checked after locking, and whether removal is in
+// place or rename-to-trash-then-delete.
+#include <fcntl.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "pruner/base/fs_util.h"
+#include "pruner/cache/cache_layout.h"
+#include "pruner/cache/cache_references.h"
+#include "pruner/cache/cache_session.h"
+
+namespace prunecheck {
+
+namespace {
+
+std::chrono::system_clock::time_point ToTimePoint(const struct timespec& ts) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(ts.tv_sec) +
+                                                                      std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+bool KnownTopLevel(const ProfileSpec& p, std::string_view name) {
+  if (name == layout::kCacheDirTag || name == layout::kGitignore || name == layout::kRootLock ||
+      name == layout::kArchiveBucket || name == layout::kWheelBucket) {
+    return true;
+  }
+  if (name == layout::kLocksDir) return p.entry_locks || p.pruner_honours_entry_locks;
+  if (name == layout::kGcDir) {
+    return p.selection == PruneSelection::kSeenLongerThanGrace || p.removal == RemovalMode::kTrashThenDelete;
+  }
+  return false;
+}
+
+// Grace bookkeeping for the reference: gc-v0/seen/<name> exists from the first
+// prune that saw <name> unreferenced; its mtime is that moment (the harness
+// ages it with utimensat instead of waiting). A marker whose subject is
+// referenced again, or gone, is dropped, so the clock restarts.
+class SeenMarkers {
+ public:
+  SeenMarkers(FileSystem& fs, int seen_fd) : fs_(fs), seen_fd_(seen_fd) {}
+
+  // How long `name` has been seen unreferenced (zero on first sighting).
+  Result<std::chrono::seconds> AgeOf(const std::string& name, std::chrono::system_clock::time_point now) {
+    live_.insert(name);
+    Result<FileStat> st = fs_.Stat(seen_fd_, name);
+    if (st.ok()) {
+      auto age = now - ToTimePoint(st->mtime);
+      return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(age));
+    }
+    if (!st.status().Is(StatusCode::kNotFound)) return st.status();
+    PC_RETURN_IF_ERROR(WriteFile(fs_, seen_fd_, name, ""));
+    return std::chrono::seconds(0);
+  }
+
+  Status Forget(const std::string& name) {
+    Status st = fs_.Unlink(seen_fd_, name, false);
+    return st.Is(StatusCode::kNotFound) ? Status::Ok() : st;
+  }
+
+  // Drops markers for anything not looked up in this pass.
+  Status DropStale() {
+    PC_ASSIGN_OR_RETURN(std::vector<DirEntry> markers, fs_.ListDir(seen_fd_));
+    for (const DirEntry& m : markers) {
+      if (!live_.count(m.name)) PC_RETURN_IF_ERROR(Forget(m.name));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  FileSystem& fs_;
+  int seen_fd_;
+  std::set<std::string> live_;
+};
+
+}  // namespace
+
+Status CacheSession::RemoveTopLevel(std::string_view name, std::string_view point) {
+  points_->Yield(point, name);
+  points_->Report({EventKind::kRemoveBegin, std::string(name), "top-level"});
+  RemoveTreeOptions opts;
+  opts.follow_symlinks = profile_->follow_symlinks_on_delete;
+  Status st = RemoveTree(*fs_, root_.get(), name, opts);
+  if (!st.ok()) return st.Annotate("removing " + root_path_ + "/" + std::string(name));
+  points_->Report({EventKind::kRemoveEnd, std::string(name), "top-level"});
+  return Status::Ok();
+}
+
+Status CacheSession::RemoveArchive(std::string_view id, FileLock lease) {
+  const std::string sid(id);
+  const std::string archive_rel = std::string(layout::kArchiveBucket) + "/" + sid;
+  RemoveTreeOptions opts;
+  opts.follow_symlinks = profile_->follow_symlinks_on_delete;
+  int unlinks = 0;
+  // One yield after the first file is gone: the moment a reader could see a
+  // half-deleted tree (in place) or a crash leaves debris (trash).
+  opts.before_unlink = [&](std::string_view) {
+    if (++unlinks == 2) points_->Yield("prune.remove_progress", sid);
+    return true;
+  };
+  points_->Report({EventKind::kRemoveBegin, sid, std::string(RemovalModeName(profile_->removal))});
+  if (profile_->removal == RemovalMode::kTrashThenDelete) {
+    PC_RETURN_IF_ERROR(EnsureDirs(layout::kTrashDir));
+    const std::string trash_rel = std::string(layout::kTrashDir) + "/" + sid;
+    Status mv = fs_->Rename(root_.get(), archive_rel, root_.get(), trash_rel, /*no_replace=*/true);
+    if (!mv.ok()) return mv.Annotate("moving " + archive_rel + " to trash");
+    points_->Yield("prune.trashed", sid);
+    if (lease.held()) PC_RETURN_IF_ERROR(lease.UnlinkAndRelease());
+    PC_ASSIGN_OR_RETURN(Fd trash, fs_->OpenDir(root_.get(), layout::kTrashDir));
+    PC_RETURN_IF_ERROR(RemoveTree(*fs_, trash.get(), sid, opts).Annotate("emptying trash"));
+  } else {
+    PC_ASSIGN_OR_RETURN(Fd bucket, fs_->OpenDir(root_.get(), layout::kArchiveBucket));
+    PC_RETURN_IF_ERROR(RemoveTree(*fs_, bucket.get(), sid, opts).Annotate("removing " + archive_rel));
+    // pr-20116 leaves its lock files in place; only the reference tidies them.
+    if (lease.held()) PC_RETURN_IF_ERROR(lease.Release());
+  }
+  points_->Report({EventKind::kRemoveEnd, sid, ""});
+  return Status::Ok();
+}
+
+Result<PruneReport> CacheSession::Prune() {
+  PruneReport report;
+  const int root = root_.get();
+  PC_ASSIGN_OR_RETURN(FileLock root_lock, AcquirePrunerRootLock("prune"));
+  points_->Yield("prune.begin", "");
+  const auto now = fs_->Now();
+  const bool seen_grace = profile_->selection == PruneSelection::kSeenLongerThanGrace;
+
+  // Resume: an earlier prune that crashed after moving archives to trash.
+  if (profile_->removal == RemovalMode::kTrashThenDelete) {
+    Result<Fd> trash = fs_->OpenDir(root, layout::kTrashDir);
+    if (trash.ok()) {
+      PC_ASSIGN_OR_RETURN(std::vector<DirEntry> debris, fs_->ListDir(trash->get()));
+      for (const DirEntry& d : debris) {
+        points_->Yield("prune.resume", d.name);
+        PC_RETURN_IF_ERROR(RemoveTree(*fs_, trash->get(), d.name).Annotate("resuming removal of trash"));
+        report.resumed_from_trash.push_back(d.name);
+      }
+    } else if (!trash.status().Is(StatusCode::kNotFound)) {
+      return trash.status();
+    }
+  }
+
+  std::optional<SeenMarkers> markers;
+  Fd seen_fd;
+  if (seen_grace) {
+    PC_RETURN_IF_ERROR(EnsureDirs(layout::kSeenDir));
+    PC_ASSIGN_OR_RETURN(seen_fd, fs_->OpenDir(root, layout::kSeenDir));
+    markers.emplace(*fs_, seen_fd.get());
+  }
+  auto past_grace = [&](const std::string& marker_name, const std::string& rel) -> Result<bool> {
+    switch (profile_->selection) {
+      case PruneSelection::kAllUnreferenced:
+        return true;
+      case PruneSelection::kMtimeOlderThanGrace: {
+        Result<FileStat> st = fs_->Stat(root, rel);
+        if (!st.ok()) return st.status();
+        return now - ToTimePoint(st->mtime) >= grace_;
+      }
+      case PruneSelection::kSeenLongerThanGrace: {
+        PC_ASSIGN_OR_RETURN(std::chrono::seconds age, markers->AgeOf(marker_name, now));
+        return age >= grace_;
+      }
+    }
+    return false;
+  };
+
+  // Top level: unknown entries (uv) and in-flight .tmp dirs.
+  PC_ASSIGN_OR_RETURN(std::vector<DirEntry> top, fs_->ListDir(root));
+  for (const DirEntry& e : top) {
+    if (layout::IsTempDirName(e.name)) {
+      if (!profile_->prune_temp_dirs) continue;
+      bool eligible = true;
+      if (seen_grace) {
+        PC_ASSIGN_OR_RETURN(eligible, past_grace(e.name, e.name));
+      }
+      if (!eligible) {
+        report.kept_for_grace.push_back(e.name);
+        continue;
+      }
+      PC_RETURN_IF_ERROR(RemoveTopLevel(e.name, "prune.before_remove_temp"));
+      if (markers) PC_RETURN_IF_ERROR(markers->Forget(e.name));
+      report.removed_temp_dirs.push_back(e.name);
+    } else if (!KnownTopLevel(*profile_, e.name) && profile_->prune_unknown_top_level) {
+      PC_RETURN_IF_ERROR(RemoveTopLevel(e.name, "prune.before_remove_unknown"));
+      report.removed_other.push_back(e.name);
+    }
+  }
+
+  // Mark: what the entries reference.
+  PC_ASSIGN_OR_RETURN(ReferenceScan refs, ScanReferences(*fs_, root));
+  std::set<std::string> referenced = refs.All();
+  report.referenced = referenced.size();
+
+  // The reference also removes replace-temps left by crashed installers once
+  // they are older than the grace (they otherwise pin archives forever).
+  if (seen_grace) {
+    for (const EntryReference& r : refs.entries) {
+      if (r.kind != EntryReference::Kind::kReplaceTemp) continue;
+      std::string rel = layout::PackageDir(r.package) + "/" + r.name;
+      Result<FileStat> st = fs_->Stat(root, rel);
+      if (!st.ok() || now - ToTimePoint(st->mtime) < grace_) continue;
+      Result<Fd> pkg = fs_->OpenDir(root, layout::PackageDir(r.package));
+      if (!pkg.ok()) continue;
+      Status rm = fs_->Unlink(pkg->get(), r.name, false);
+      if (!rm.ok() && !rm.Is(StatusCode::kNotFound)) return rm;
+      report.removed_other.push_back(rel);
+    }
+    PC_ASSIGN_OR_RETURN(refs, ScanReferences(*fs_, root));
+    referenced = refs.All();
+  }
+
+  // Sweep candidates: archives nothing references.
+  Result<Fd> bucket = fs_->OpenDir(root, layout::kArchiveBucket);
+  std::vector<DirEntry> archives;
+  if (bucket.ok()) {
+    PC_ASSIGN_OR_RETURN(archives, fs_->ListDir(bucket->get()));
+  } else if (!bucket.status().Is(StatusCode::kNotFound)) {
+    return bucket.status();
+  }
+  std::vector<std::string> eligible;
+  for (const DirEntry& a : archives) {
+    if (referenced.count(a.name)) continue;
+    PC_ASSIGN_OR_RETURN(bool old_enough,
+                        past_grace(a.name, std::string(layout::kArchiveBucket) + "/" + a.name));
+    if (old_enough) {
+      eligible.push_back(a.name);
+    } else {
+      report.kept_for_grace.push_back(a.name);
+    }
+  }
+  if (markers) PC_RETURN_IF_ERROR(markers->DropStale());
+  points_->Yield("prune.listed", "");
+
+  // Lease check, in batches: lock every candidate, re-read the references
+  // once, then remove what is still unreferenced.
+  constexpr size_t kBatch = 256;
+  for (size_t start = 0; start < eligible.size(); start += kBatch) {
+    std::vector<std::pair<std::string, FileLock>> batch;
+    for (size_t i = start; i < std::min(eligible.size(), start + kBatch); ++i) {
+      const std::string& id = eligible[i];
+      points_->Yield("prune.before_remove", id);
+      FileLock lease;
+      if (profile_->pruner_honours_entry_locks) {
+        Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
+        if (!l.ok()) {
+          if (!l.status().Is(StatusCode::kWouldBlock)) return l.status();
+          report.skipped_in_use.push_back(id);
+          continue;
+        }
+        lease = std::move(l).value();
+      }
+      batch.emplace_back(id, std::move(lease));
+    }
+    if (profile_->recheck_before_delete && !batch.empty()) {
+      points_->Yield("prune.recheck", "");
+      PC_ASSIGN_OR_RETURN(ReferenceScan again, ScanReferences(*fs_, root));
+      std::set<std::string> now_referenced = again.All();
+      std::erase_if(batch, [&](auto& b) { return now_referenced.count(b.first) > 0; });
+    }
+    for (auto& [id, lease] : batch) {
+      if (profile_->recheck_before_delete) {
+        // Bazel's rule: re-stat right before the delete; someone may have removed it.
+        Result<FileStat> st = fs_->Stat(root, std::string(layout::kArchiveBucket) + "/" + id);
+        if (!st.ok()) continue;
+      }
+      PC_RETURN_IF_ERROR(RemoveArchive(id, std::move(lease)));
+      if (markers) PC_RETURN_IF_ERROR(markers->Forget(id));
+      report.removed_archives.push_back(id);
+      points_->Yield("prune.after_remove", id);
+    }
+  }
+
+  // Reference: lock files whose archive is gone are debris; remove them under
+  // an exclusive lock so nobody can be holding them.
+  if (seen_grace) {
+    Result<Fd> locks = fs_->OpenDir(root, layout::kLocksDir);
+    if (locks.ok()) {
+      PC_ASSIGN_OR_RETURN(std::vector<DirEntry> files, fs_->ListDir(locks->get()));
+      for (const DirEntry& f : files) {
+        if (!f.name.ends_with(".lock")) continue;
+        std::string id = f.name.substr(0, f.name.size() - 5);
+        Result<FileStat> st = fs_->Stat(root, std::string(layout::kArchiveBucket) + "/" + id);
+        if (st.ok() || !st.status().Is(StatusCode::kNotFound)) continue;
+        Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
+        if (l.ok()) PC_RETURN_IF_ERROR(l->UnlinkAndRelease());
+      }
+    }
+  }
+  points_->Yield("prune.done", "");
+  return report;
+}
+
+}  // namespace prunecheck
