@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pruner/actor/exit_codes.h"
@@ -20,6 +23,7 @@
 #include "pruner/base/id_source.h"
 #include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_session.h"
+#include "pruner/channel/channel_yield_points.h"
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
 
@@ -41,10 +45,40 @@ struct CommonArgs {
   long long seed = -1;
 };
 
+// The last failure Fail() printed: the control channel's result reports it.
+Status& LastFailure() {
+  static Status last;
+  return last;
+}
+
 int Fail(const std::string& what, const Status& st, int code) {
   std::fprintf(stderr, "cache-actor: %s: %s\n", what.c_str(), st.ToString().c_str());
+  LastFailure() = st.Annotate(what);
   return code;
 }
+
+// --trace/--stop-at while the harness drives the actor: print (and stop) as
+// usual, then hand the point to the channel. Lock waits are the channel's.
+class TraceThenChannel final : public YieldPoints {
+ public:
+  TraceThenChannel(TraceYieldPoints trace, YieldPoints* channel) : trace_(std::move(trace)), channel_(channel) {}
+  void Yield(std::string_view point, std::string_view subject) override {
+    trace_.Yield(point, subject);
+    channel_->Yield(point, subject);
+  }
+  void Blocked(std::string_view point, std::chrono::microseconds backoff) override {
+    trace_.Blocked(point, std::chrono::microseconds(0));
+    channel_->Blocked(point, backoff);
+  }
+  void Report(const Event& e) override {
+    trace_.Report(e);
+    channel_->Report(e);
+  }
+
+ private:
+  TraceYieldPoints trace_;
+  YieldPoints* channel_;
+};
 
 void PrintJson(const nlohmann::json& j) { std::cout << j.dump() << "\n"; }
 
@@ -52,7 +86,8 @@ nlohmann::json ToJson(const std::vector<std::string>& v) { return nlohmann::json
 
 class Actor {
  public:
-  explicit Actor(const CommonArgs& a) : args_(a) {}
+  // `channel`: the harness's control channel, or nullptr when run by hand.
+  explicit Actor(const CommonArgs& a, YieldPoints* channel = nullptr) : args_(a), channel_(channel) {}
 
   // Opens a session; on failure prints and returns the exit code via *code.
   std::unique_ptr<CacheSession> Open(int* code) {
@@ -61,12 +96,16 @@ class Actor {
       *code = Fail("--profile", profile.status(), kExitBadInput);
       return nullptr;
     }
-    points_ = std::make_unique<TraceYieldPoints>(args_.trace,
-                                                 std::set<std::string>(args_.stop_at.begin(), args_.stop_at.end()));
+    TraceYieldPoints trace(args_.trace, std::set<std::string>(args_.stop_at.begin(), args_.stop_at.end()));
+    if (channel_ == nullptr) {
+      points_ = std::make_unique<TraceYieldPoints>(std::move(trace));
+    } else if (args_.trace || !args_.stop_at.empty()) {
+      points_ = std::make_unique<TraceThenChannel>(std::move(trace), channel_);
+    }
     if (args_.seed >= 0) ids_ = std::make_unique<SeededIdSource>(static_cast<uint64_t>(args_.seed));
     SessionOptions opts;
     opts.profile = *profile;
-    opts.points = points_.get();
+    opts.points = points_ ? points_.get() : channel_;
     opts.ids = ids_.get();
     if (args_.grace_seconds >= 0) opts.grace = std::chrono::seconds(args_.grace_seconds);
     opts.lock_timeout = std::chrono::milliseconds(args_.lock_timeout_ms);
@@ -202,12 +241,16 @@ class Actor {
       }
       if (scan->violations.empty()) std::printf("check: no violations\n");
     }
-    return scan->violations.empty() ? kExitOk : kExitVerification;
+    if (scan->violations.empty()) return kExitOk;
+    LastFailure() = Status(StatusCode::kVerificationFailed,
+                           "check found " + std::to_string(scan->violations.size()) + " violation(s)");
+    return kExitVerification;
   }
 
  private:
   const CommonArgs& args_;
-  std::unique_ptr<TraceYieldPoints> points_;
+  YieldPoints* channel_;
+  std::unique_ptr<YieldPoints> points_;
   std::unique_ptr<IdSource> ids_;
 };
 
@@ -302,6 +345,10 @@ int main(int argc, char** argv) {
       "package cache under a chosen protocol profile. See `cache-actor profiles`."};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
+  std::string actor_name = "cache-actor";
+  app.add_option("--actor-name", actor_name, "name this actor gives the harness (when PRUNECHECK_CONTROL_FD is set)")
+      ->envname("PRUNECHECK_ACTOR_NAME")
+      ->capture_default_str();
   CommonArgs args;
 
   auto add_common = [&](CLI::App* sub, bool needs_cache = true) {
@@ -375,13 +422,34 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
 
-  Actor actor(args);
-  if (install->parsed()) return actor.RunInstallLike("install");
-  if (read->parsed()) return actor.RunInstallLike("read");
-  if (refresh->parsed()) return actor.RunInstallLike("refresh");
-  if (prune->parsed()) return actor.RunPrune();
-  if (clean->parsed()) return actor.RunClean();
-  if (check->parsed()) return actor.RunCheck();
+  // Spawned by the harness (harness/PROTOCOL.md): the operations talk over the
+  // control channel and end with a result message.
+  std::unique_ptr<ChannelYieldPoints> channel;
+  const bool operation = install->parsed() || read->parsed() || refresh->parsed() || prune->parsed() ||
+                         clean->parsed() || check->parsed();
+  if (operation) {
+    Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::FromEnvironment(actor_name);
+    if (!c.ok()) return Fail("control channel", c.status(), kExitBadInput);
+    channel = std::move(c).value();
+  }
+  auto finish = [&](int rc) {
+    if (channel) {
+      Status st = rc == kExitOk             ? Status::Ok()
+                  : !LastFailure().ok()     ? LastFailure()
+                                            : Status(StatusCode::kIoError, "exit code " + std::to_string(rc));
+      std::fflush(stdout);
+      channel->Finish(rc, st);
+    }
+    return rc;
+  };
+
+  Actor actor(args, channel.get());
+  if (install->parsed()) return finish(actor.RunInstallLike("install"));
+  if (read->parsed()) return finish(actor.RunInstallLike("read"));
+  if (refresh->parsed()) return finish(actor.RunInstallLike("refresh"));
+  if (prune->parsed()) return finish(actor.RunPrune());
+  if (clean->parsed()) return finish(actor.RunClean());
+  if (check->parsed()) return finish(actor.RunCheck());
   if (profiles->parsed()) return RunProfiles(args.json);
   if (make_wheel->parsed()) return RunMakeWheel(mw);
   if (demo->parsed()) {

@@ -195,3 +195,20 @@ Status RemoveTree(FileSystem& fs, int dirfd, std::string_view name,
 }
 
 }  // namespace prunecheck
+
+namespace prunecheck {
+
+Status MakeUserDirs(FileSystem& fs, const std::string& path, mode_t mode) {
+  if (path.empty()) return Status(StatusCode::kInvalidInput, "empty directory path");
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    std::string prefix = path.substr(0, pos);
+    if (prefix.empty() || prefix == "/") continue;
+    Status mk = fs.MakeDir(AT_FDCWD, prefix, mode);
+    if (!mk.ok() && !mk.Is(StatusCode::kAlreadyExists)) return mk;
+  }
+  return Status::Ok();
+}
+
+}  // namespace prunecheck

@@ -45,3 +45,13 @@ Status RemoveTree(FileSystem& fs, int dirfd, std::string_view name,
                   const RemoveTreeOptions& options = {});
 
 }  // namespace prunecheck
+
+namespace prunecheck {
+
+// `mkdir -p` of a path the user gave (absolute, or relative to the working
+// directory): creates each missing component. The kernel resolves the
+// existing part as usual — this is for user paths such as --cache and --env,
+// never for paths inside the cache.
+Status MakeUserDirs(FileSystem& fs, const std::string& path, mode_t mode = 0755);
+
+}  // namespace prunecheck

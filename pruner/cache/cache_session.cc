@@ -41,8 +41,8 @@ Result<std::unique_ptr<CacheSession>> CacheSession::Open(const std::string& root
 
   Result<Fd> root = s->fs_->OpenDir(AT_FDCWD, root_path);
   if (!root.ok() && root.status().Is(StatusCode::kNotFound) && options.create) {
-    Status mk = s->fs_->MakeDir(AT_FDCWD, root_path, 0755);
-    if (!mk.ok() && !mk.Is(StatusCode::kAlreadyExists)) return mk.Annotate("creating cache root");
+    Status mk = MakeUserDirs(*s->fs_, root_path);
+    if (!mk.ok()) return mk.Annotate("creating cache root");
     root = s->fs_->OpenDir(AT_FDCWD, root_path);
   }
   if (!root.ok()) return root.status().Annotate("opening cache root " + root_path);
@@ -173,16 +173,8 @@ Result<Fd> CacheSession::OpenEnvironment(const std::string& env_path) {
     if (!env.ok()) return env.status().Annotate("opening environment " + env_path);
     return env;
   }
-  // Create missing components, like `mkdir -p`, on the user's own path.
-  std::string prefix;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = env_path.find('/', pos + 1);
-    prefix = env_path.substr(0, pos);
-    if (prefix.empty()) continue;
-    Status mk = fs_->MakeDir(AT_FDCWD, prefix);
-    if (!mk.ok() && !mk.Is(StatusCode::kAlreadyExists)) return mk.Annotate("creating environment " + env_path);
-  }
+  Status mk = MakeUserDirs(*fs_, env_path);
+  if (!mk.ok()) return mk.Annotate("creating environment " + env_path);
   return fs_->OpenDir(AT_FDCWD, env_path);
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -111,7 +112,9 @@ TEST(RecordTest, RejectsUnsafePaths) {
   for (const char* path : {"../x", "/abs", "a/../../x", "a//b", "./a", "a\\b", "a/"}) {
     Result<Record> r = ParseRecord(std::string(path) + ",sha256=" + kEmptySha + ",0\n", "RECORD");
     EXPECT_FALSE(r.ok()) << path;
-    if (!r.ok()) EXPECT_TRUE(Contains(r.status().message(), "RECORD:1: ")) << r.status().message();
+    if (!r.ok()) {
+      EXPECT_TRUE(Contains(r.status().message(), "RECORD:1: ")) << r.status().message();
+    }
   }
 }
 

@@ -1,0 +1,69 @@
+// Controlled schedules per second for a 3-actor scenario (an installer, a
+// reader of a cached wheel and a pruner, all on the reference profile),
+// multi-process and in-process, side by side in one run.
+//
+//   build/default/bench/schedules_bench --benchmark_repetitions=5 \
+//       --benchmark_report_aggregates_only=true --benchmark_out=bench.json
+//
+// items_per_second is schedules per second. Each iteration is one complete
+// run: fresh run dir, setup, launch, schedule to completion, physical checks,
+// cleanup — what `prunecheck explore` does per run.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "harness/engine/controlled_run.h"
+#include "harness/strategy/strategy.h"
+
+namespace prunecheck::harness {
+namespace {
+
+RunConfig ThreeActors() {
+  RunConfig c;
+  c.setup.push_back({"install", "reference", "demo", 0});
+  c.actors.push_back({"installer", "install", "reference", "other", "hardlink", {}, false});
+  c.actors.push_back({"reader", "read", "reference", "demo", "hardlink", {}, false});
+  c.actors.push_back({"pruner", "prune", "reference", "demo", "hardlink", {}, false});
+  c.fixture_files = 4;
+  return c;
+}
+
+std::string CacheActorPath() {
+  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  return (self.parent_path().parent_path() / "pruner" / "cache-actor").string();
+}
+
+void RunSchedules(benchmark::State& state, Transport transport) {
+  RunConfig config = ThreeActors();
+  RunOptions options;
+  options.transport = transport;
+  options.cache_actor = CacheActorPath();
+  std::unique_ptr<Strategy> strategy = MakeRandomStrategy(1);
+  uint64_t seed = 1;
+  int64_t failures = 0;
+  for (auto _ : state) {
+    RunResult r = RunControlled(config, *strategy, seed++, options);
+    if (!r.error.ok()) {
+      state.SkipWithError(r.error.ToString().c_str());
+      break;
+    }
+    failures += r.passed ? 0 : 1;
+    benchmark::DoNotOptimize(r.steps);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["failing_runs"] = static_cast<double>(failures);
+}
+
+void BM_ControlledSchedule_MultiProcess(benchmark::State& state) { RunSchedules(state, Transport::kProcess); }
+void BM_ControlledSchedule_InProcess(benchmark::State& state) { RunSchedules(state, Transport::kThread); }
+
+BENCHMARK(BM_ControlledSchedule_MultiProcess)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_ControlledSchedule_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
+
+}  // namespace
+}  // namespace prunecheck::harness
+
+BENCHMARK_MAIN();

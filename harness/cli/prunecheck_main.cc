@@ -1,0 +1,336 @@
+// prunecheck: runs installers, readers, refreshers and pruners of chosen
+// protocol versions against one cache, drives their interleaving, injects
+// crashes, and checks the invariants of DESIGN §5.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "harness/engine/controlled_run.h"
+#include "harness/engine/run_report.h"
+#include "harness/process/process_actor.h"
+#include "harness/strategy/strategy.h"
+
+namespace prunecheck::harness {
+namespace {
+
+enum ExitCode : int { kPass = 0, kViolation = 1, kBadInput = 2, kDiverged = 3, kHarnessError = 4 };
+
+std::string DefaultCacheActor(const char* argv0) {
+  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
+  // Built side by side: build/<preset>/harness/prunecheck and build/<preset>/pruner/cache-actor.
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = argv0;
+  for (auto candidate : {self.parent_path() / "cache-actor", self.parent_path().parent_path() / "pruner" / "cache-actor"}) {
+    if (std::filesystem::exists(candidate, ec)) return candidate.string();
+  }
+  return "cache-actor";  // from PATH
+}
+
+struct ExploreArgs {
+  std::vector<std::string> installers, readers, refreshers, pruners, cleaners;
+  std::string config_file;
+  std::string strategy = "pct";
+  uint64_t seed = 1;
+  int runs = 1000;
+  double kill_prob = 0;
+  std::vector<std::string> kill_at;  // ACTOR@POINT[#N]
+  int64_t grace = 0;
+  std::string transport = "process";
+  std::string link_mode = "hardlink";
+  bool keep = false;
+  bool minimize = true;
+  bool keep_going = false;
+  std::string json_out;
+  std::string trace_out;
+  std::string base_dir = "/tmp";
+  int progress_every = 0;  // 0: every ~2 s
+};
+
+Result<RunConfig> BuildConfig(const ExploreArgs& a) {
+  RunConfig c;
+  if (!a.config_file.empty()) {
+    std::ifstream in(a.config_file);
+    if (!in) return Status(StatusCode::kInvalidInput, a.config_file + ": cannot open");
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) return Status(StatusCode::kInvalidInput, a.config_file + ": not valid JSON");
+    Result<RunConfig> parsed = RunConfigFromJson(j);
+    if (!parsed.ok()) return parsed.status().Annotate(a.config_file);
+    c = *parsed;
+  }
+  auto add = [&](const std::vector<std::string>& profiles, const char* role, const char* base) {
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      ActorSpec s;
+      s.name = profiles.size() == 1 ? base : std::string(base) + "-" + std::to_string(i + 1);
+      s.role = role;
+      s.profile = profiles[i];
+      s.link_mode = a.link_mode;
+      c.actors.push_back(s);
+    }
+  };
+  // Readers and refreshers need something cached to start from.
+  if ((!a.readers.empty() || !a.refreshers.empty()) && a.config_file.empty()) {
+    std::string setup_profile = !a.installers.empty() ? a.installers[0]
+                                : !a.readers.empty()  ? a.readers[0]
+                                                      : a.refreshers[0];
+    c.setup.push_back({"install", setup_profile, "demo", 0});
+  }
+  add(a.installers, "install", "installer");
+  add(a.readers, "read", "reader");
+  add(a.refreshers, "refresh", "refresher");
+  add(a.pruners, "prune", "pruner");
+  add(a.cleaners, "clean", "cleaner");
+  c.kill_probability = a.kill_prob;
+  c.grace_seconds = a.grace;
+  for (const std::string& k : a.kill_at) {
+    size_t at = k.find('@');
+    if (at == std::string::npos) {
+      return Status(StatusCode::kInvalidInput, "--kill-at '" + k + "': expected ACTOR@POINT[#N]");
+    }
+    KillAt ka;
+    ka.actor = k.substr(0, at);
+    std::string rest = k.substr(at + 1);
+    size_t hash = rest.find('#');
+    ka.point = rest.substr(0, hash);
+    if (hash != std::string::npos) {
+      try {
+        ka.occurrence = std::stoi(rest.substr(hash + 1));
+      } catch (...) {
+        return Status(StatusCode::kInvalidInput, "--kill-at '" + k + "': occurrence is not a number");
+      }
+    }
+    c.kills.push_back(ka);
+  }
+  PC_RETURN_IF_ERROR(Validate(c));
+  return c;
+}
+
+std::string ShellQuote(const std::string& s) {
+  if (s.find_first_of(" '\"$\\") == std::string::npos) return s;
+  std::string q = "'";
+  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return q + "'";
+}
+
+int Explore(const ExploreArgs& a, const std::string& self, const std::string& cache_actor) {
+  Result<RunConfig> config = BuildConfig(a);
+  if (!config.ok()) {
+    std::fprintf(stderr, "prunecheck explore: %s\n", config.status().ToString().c_str());
+    return kBadInput;
+  }
+  Result<std::unique_ptr<Strategy>> strategy = MakeStrategy(a.strategy, a.seed);
+  if (!strategy.ok()) {
+    std::fprintf(stderr, "prunecheck explore: --strategy: %s\n", strategy.status().ToString().c_str());
+    return kBadInput;
+  }
+  RunOptions options;
+  options.transport = a.transport == "thread" ? Transport::kThread : Transport::kProcess;
+  options.cache_actor = cache_actor;
+  options.base_dir = a.base_dir;
+  options.keep = a.keep;
+
+  std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs, %s transport\n",
+              config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
+              a.transport.c_str());
+  std::fflush(stdout);
+  const auto start = std::chrono::steady_clock::now();
+  auto last_progress = start;
+  int failures = 0;
+  int done = 0;
+  nlohmann::json results = nlohmann::json::array();
+  for (int i = 0; i < a.runs; ++i) {
+    const uint64_t run_seed = a.seed + static_cast<uint64_t>(i);
+    RunResult r = RunControlled(*config, **strategy, run_seed, options);
+    ++done;
+    if (!r.error.ok()) {
+      std::fprintf(stderr, "prunecheck explore: run %d (seed %llu) could not run: %s\n", i,
+                   static_cast<unsigned long long>(run_seed), r.error.ToString().c_str());
+      if (r.run_dir_kept) std::fprintf(stderr, "  run directory kept: %s\n", r.run_dir.c_str());
+      return kHarnessError;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if ((a.progress_every > 0 && done % a.progress_every == 0) ||
+        (a.progress_every == 0 && now - last_progress > std::chrono::seconds(2))) {
+      double secs = std::chrono::duration<double>(now - start).count();
+      std::printf("  %d/%d runs, %d failing, %.0f schedules/s\n", done, a.runs, failures, done / secs);
+      std::fflush(stdout);
+      last_progress = now;
+    }
+    const bool exhausted = (*strategy)->exhausted();
+    if (r.passed) {
+      if (exhausted) {
+        std::printf("  %s: schedule space exhausted after %d runs\n", a.strategy.c_str(), done);
+        break;
+      }
+      continue;
+    }
+    ++failures;
+    std::printf("run %d (seed %llu, strategy %s): %s", i, static_cast<unsigned long long>(run_seed),
+                a.strategy.c_str(), Summary(*config, r).c_str());
+    Trace trace = MakeTrace(*config, r, run_seed, a.strategy + " run " + std::to_string(i), options.transport);
+    if (a.minimize) {
+      const std::string invariant = r.violations.front().invariant;
+      RunConfig replay_config = ReplayConfig(trace);
+      RunOptions quiet = options;
+      quiet.keep = false;
+      int attempts = 0;
+      std::vector<int> smaller = MinimizeChoices(
+          r.choices,
+          [&](const std::vector<int>& candidate) {
+            ++attempts;
+            std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(candidate);
+            RunResult rr = RunControlled(replay_config, *replay, run_seed, quiet);
+            for (const HarnessViolation& v : rr.violations) {
+              if (v.invariant == invariant) return true;
+            }
+            return false;
+          },
+          200);
+      // Re-run the minimized schedule once more to record its own trace.
+      std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(smaller);
+      RunOptions keep_opts = options;
+      keep_opts.keep = true;
+      RunResult mr = RunControlled(replay_config, *replay, run_seed, keep_opts);
+      if (!mr.passed) {
+        std::printf("minimized: %zu -> %zu steps in %d replays\n", r.choices.size(), mr.choices.size(), attempts);
+        r = std::move(mr);
+        trace = MakeTrace(replay_config, r, run_seed, trace.strategy + " (minimized)", options.transport);
+        trace.choices = r.choices;
+      }
+    }
+    std::string trace_path = !a.trace_out.empty() ? a.trace_out
+                             : r.run_dir_kept     ? r.run_dir + "/trace.json"
+                                                  : "prunecheck-trace.json";
+    Status w = WriteTrace(trace, trace_path);
+    if (!w.ok()) std::fprintf(stderr, "prunecheck: %s\n", w.ToString().c_str());
+    std::printf("trace: %s\nevent digest: %s\nreproduce with:\n  %s replay %s\n", trace_path.c_str(),
+                r.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
+    if (!a.json_out.empty()) results.push_back(ResultJson(*config, r, run_seed, a.strategy));
+    if (!a.keep_going) break;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("prunecheck explore: %d runs in %.1f s (%.0f schedules/s), %d failing\n", done, secs, done / secs,
+              failures);
+  if (!a.json_out.empty()) {
+    std::ofstream out(a.json_out);
+    out << nlohmann::json{{"runs", done}, {"failing", failures}, {"seconds", secs}, {"failures", results}}.dump(2)
+        << "\n";
+  }
+  return failures == 0 ? kPass : kViolation;
+}
+
+int Replay(const std::string& path, const std::string& transport_override, int times, bool keep,
+           const std::string& cache_actor, const std::string& json_out) {
+  Result<Trace> trace = ReadTrace(path);
+  if (!trace.ok()) {
+    std::fprintf(stderr, "prunecheck replay: %s\n", trace.status().ToString().c_str());
+    return kBadInput;
+  }
+  RunConfig config = ReplayConfig(*trace);
+  RunOptions options;
+  std::string transport = transport_override.empty() ? trace->transport : transport_override;
+  options.transport = transport == "thread" ? Transport::kThread : Transport::kProcess;
+  options.cache_actor = cache_actor;
+  options.keep = keep;
+  int identical = 0;
+  RunResult last;
+  for (int i = 0; i < times; ++i) {
+    std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(trace->choices);
+    last = RunControlled(config, *replay, trace->seed, options);
+    if (!last.error.ok()) {
+      std::fprintf(stderr, "prunecheck replay: %s\n", last.error.ToString().c_str());
+      return kHarnessError;
+    }
+    const bool same = last.event_digest == trace->event_digest;
+    identical += same ? 1 : 0;
+    std::printf("replay %d/%d: %s, event digest %s (%s)\n", i + 1, times, last.passed ? "pass" : "violation",
+                last.event_digest.c_str(), same ? "identical to the trace" : "DIFFERS from the trace");
+  }
+  std::printf("%s", Summary(config, last).c_str());
+  std::printf("identical event sequence in %d of %d replays\n", identical, times);
+  if (!json_out.empty()) {
+    nlohmann::json j = ResultJson(config, last, trace->seed, "replay");
+    j["identical_replays"] = identical;
+    j["replays"] = times;
+    std::ofstream(json_out) << j.dump(2) << "\n";
+  }
+  if (!trace->event_digest.empty() && identical != times) return kDiverged;
+  return last.passed ? kPass : kViolation;
+}
+
+}  // namespace
+}  // namespace prunecheck::harness
+
+int main(int argc, char** argv) {
+  using namespace prunecheck::harness;
+  InstallHarnessSignalHandlers();
+  CLI::App app{"prunecheck: concurrency testing for package-cache GC and locking protocols"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 pass, 1 invariant violated, 2 bad input, 3 replay diverged from its trace, 4 harness error");
+  std::string cache_actor;
+  app.add_option("--cache-actor", cache_actor, "path of the cache-actor binary (default: next to prunecheck)");
+
+  ExploreArgs ex;
+  CLI::App* explore = app.add_subcommand("explore", "search schedules of a set of actors for invariant violations");
+  explore->add_option("--installer", ex.installers, "add an installer of this profile (repeatable)");
+  explore->add_option("--reader", ex.readers, "add a reader (cache hit) of this profile (repeatable)");
+  explore->add_option("--refresher", ex.refreshers, "add a refresher of this profile (repeatable)");
+  explore->add_option("--pruner", ex.pruners, "add a pruner of this profile (repeatable)");
+  explore->add_option("--cleaner", ex.cleaners, "add a `clean demo` actor of this profile (repeatable)");
+  explore->add_option("--config", ex.config_file, "a run config (JSON, as in a trace's \"config\")");
+  explore->add_option("--strategy", ex.strategy, "random | pct[:DEPTH] | dfs[:PREEMPTIONS]")->capture_default_str();
+  explore->add_option("--seed", ex.seed, "seed of the first run (run i uses seed+i)")->capture_default_str();
+  explore->add_option("--runs", ex.runs, "number of schedules to try")->capture_default_str()->check(CLI::PositiveNumber);
+  explore->add_option("--kill-prob", ex.kill_prob, "probability of killing the chosen actor at each step")
+      ->check(CLI::Range(0.0, 1.0));
+  explore->add_option("--kill-at", ex.kill_at, "kill ACTOR (or *) at its Nth arrival at POINT: ACTOR@POINT[#N]");
+  explore->add_option("--grace", ex.grace, "grace period (seconds) given to pruners")->capture_default_str();
+  explore->add_option("--transport", ex.transport, "process | thread")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"process", "thread"}));
+  explore->add_option("--link-mode", ex.link_mode, "hardlink | copy | symlink")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
+  explore->add_flag("--keep", ex.keep, "keep every run directory");
+  explore->add_flag("!--no-minimize", ex.minimize, "do not minimize a failing schedule");
+  explore->add_flag("--keep-going", ex.keep_going, "continue after the first failing run");
+  explore->add_option("--json", ex.json_out, "write failing runs' results as JSON here");
+  explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
+  explore->add_option("--base-dir", ex.base_dir, "create run directories here")->capture_default_str();
+  explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
+
+  std::string trace_path, replay_transport, replay_json;
+  int times = 1;
+  bool replay_keep = false;
+  CLI::App* replay = app.add_subcommand("replay", "re-run a recorded trace and compare its event sequence");
+  replay->add_option("trace", trace_path, "trace file written by explore")->required()->check(CLI::ExistingFile);
+  replay->add_option("--times", times, "replay this many times")->capture_default_str()->check(CLI::PositiveNumber);
+  replay->add_option("--transport", replay_transport, "override the trace's transport")
+      ->check(CLI::IsMember({"process", "thread"}));
+  replay->add_flag("--keep", replay_keep, "keep the run directory");
+  replay->add_option("--json", replay_json, "write the result as JSON here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kBadInput;
+  }
+  std::error_code ec;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) self = argv[0];
+  if (cache_actor.empty()) cache_actor = DefaultCacheActor(argv[0]);
+  if (explore->parsed()) return Explore(ex, self, cache_actor);
+  if (replay->parsed()) return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json);
+  return kHarnessError;
+}

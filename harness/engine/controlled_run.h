@@ -1,0 +1,69 @@
+// RunControlled: one controlled-mode run of a RunConfig under a strategy.
+//
+// Lays out a fresh run directory (cache, environments, fixture wheels,
+// canaries outside the root), runs the setup operations, launches every
+// actor, and then, step by step, lets the strategy pick exactly one actor to
+// run from its yield point to its next one — or kills it, when a fault says
+// so. Every message is logged with its step; the checker judges the log
+// online and the tree at the end. (config, strategy, seed) determine the run;
+// the choices and kills are returned as a trace that replays it.
+//
+// Thread-safety: one run at a time per thread; runs share nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/engine/actor_host.h"
+#include "harness/engine/invariant_checker.h"
+#include "harness/engine/run_config.h"
+#include "harness/strategy/strategy.h"
+
+namespace prunecheck::harness {
+
+enum class Transport { kProcess, kThread };
+
+struct RunOptions {
+  Transport transport = Transport::kProcess;
+  std::string cache_actor;         // process transport: path of cache-actor
+  std::string base_dir = "/tmp";   // run directories go here
+  bool keep = false;               // keep the run directory even when it passed
+  int64_t lock_timeout_ms = 30000;
+};
+
+struct LoggedMessage {
+  int step = -1;   // engine step during which it arrived (-1: before the first)
+  int actor = -1;  // index into RunConfig::actors
+  ControlMessage message;
+};
+
+struct KillRecord {
+  std::string actor;
+  std::string point;
+  int occurrence = 1;
+  int step = 0;
+};
+
+struct RunResult {
+  bool passed = false;
+  std::vector<HarnessViolation> violations;
+  std::vector<int> choices;        // actor index chosen at each step
+  std::vector<KillRecord> kills;   // faults applied (to replay them exactly)
+  std::vector<ActorOutcome> outcomes;
+  std::vector<LoggedMessage> log;
+  int steps = 0;
+  std::string event_digest;        // sha256 of the normalized event sequence
+  std::string run_dir;
+  bool run_dir_kept = false;
+  double seconds = 0;
+  Status error;                    // set when the run could not be carried out at all
+};
+
+RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t seed, const RunOptions& options);
+
+// The message log as text lines "step actor type point|kind subject detail",
+// with the run directory replaced by "<run>": what the digest is over.
+std::vector<std::string> NormalizedEventLines(const RunResult& r, const RunConfig& config);
+
+}  // namespace prunecheck::harness

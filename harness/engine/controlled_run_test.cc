@@ -1,0 +1,160 @@
+// The controlled-mode engine, in-process (thread transport) for speed; the
+// process transport is exercised in process_run_test.cc.
+#include "harness/engine/controlled_run.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "harness/engine/run_report.h"
+
+namespace prunecheck::harness {
+namespace {
+
+RunConfig Config(std::initializer_list<std::pair<const char*, const char*>> actors, bool setup_install = false) {
+  RunConfig c;
+  if (setup_install) c.setup.push_back({"install", "reference", "demo", 0});
+  int i = 0;
+  for (auto [role, profile] : actors) {
+    ActorSpec a;
+    a.name = std::string(role) + std::to_string(++i);
+    a.role = role;
+    a.profile = profile;
+    c.actors.push_back(a);
+  }
+  c.fixture_files = 3;
+  return c;
+}
+
+RunOptions InProcess() {
+  RunOptions o;
+  o.transport = Transport::kThread;
+  return o;
+}
+
+// Runs up to `runs` schedules; returns the first failing result (or the last).
+RunResult Explore(const RunConfig& c, Strategy& s, int runs, uint64_t seed, int* tried = nullptr) {
+  RunResult r;
+  for (int i = 0; i < runs; ++i) {
+    r = RunControlled(c, s, seed + static_cast<uint64_t>(i), InProcess());
+    if (tried) *tried = i + 1;
+    EXPECT_TRUE(r.error.ok()) << r.error.ToString();
+    if (!r.passed || !r.error.ok()) break;
+  }
+  return r;
+}
+
+TEST(ControlledRunTest, LegacyInstallerAndPrunerViolateNoInUseRemoval) {
+  RunConfig c = Config({{"install", "uv-0.8.18"}, {"prune", "uv-0.8.18"}});
+  auto s = MakeRandomStrategy(7);
+  int tried = 0;
+  RunResult r = Explore(c, *s, 200, 1, &tried);
+  ASSERT_FALSE(r.passed) << "no violation in " << tried << " schedules (seed 7)";
+  bool found = false;
+  for (const HarnessViolation& v : r.violations) found |= v.invariant == "no-in-use-removal";
+  EXPECT_TRUE(found) << Summary(c, r);
+}
+
+TEST(ControlledRunTest, ReferenceActorsWithRandomKillsNeverViolate) {
+  RunConfig c = Config({{"install", "reference"}, {"read", "reference"}, {"refresh", "reference"},
+                        {"prune", "reference"}},
+                       /*setup_install=*/true);
+  c.kill_probability = 0.05;
+  auto s = MakeRandomStrategy(11);
+  for (int i = 0; i < 300; ++i) {
+    RunResult r = RunControlled(c, *s, 100 + static_cast<uint64_t>(i), InProcess());
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    ASSERT_TRUE(r.passed) << "seed " << 100 + i << ":\n" << Summary(c, r);
+  }
+}
+
+TEST(ControlledRunTest, ReplayOfTraceReproducesIdenticalEventSequence) {
+  RunConfig c = Config({{"install", "uv-0.8.18"}, {"read", "uv-0.8.18"}, {"prune", "uv-0.8.18"}}, true);
+  c.kill_probability = 0.1;
+  auto s = MakePctStrategy(3, 3);
+  RunResult first = RunControlled(c, *s, 42, InProcess());
+  ASSERT_TRUE(first.error.ok());
+  Trace t = MakeTrace(c, first, 42, "pct", Transport::kThread);
+  for (int i = 0; i < 5; ++i) {
+    auto replay = MakeReplayStrategy(t.choices);
+    RunResult again = RunControlled(ReplayConfig(t), *replay, t.seed, InProcess());
+    ASSERT_TRUE(again.error.ok());
+    EXPECT_FALSE(replay->diverged());
+    EXPECT_EQ(again.event_digest, first.event_digest) << "replay " << i;
+    EXPECT_EQ(again.passed, first.passed);
+  }
+}
+
+TEST(ControlledRunTest, FollowSymlinksMutantBreaksContainment) {
+  RunConfig c = Config({{"prune", "mutant-follow-symlinks"}});
+  auto s = MakeRandomStrategy(1);
+  RunResult r = RunControlled(c, *s, 1, InProcess());
+  ASSERT_TRUE(r.error.ok());
+  bool containment = false;
+  for (const HarnessViolation& v : r.violations) containment |= v.invariant == "containment";
+  EXPECT_TRUE(containment) << Summary(c, r);
+  std::filesystem::remove_all(r.run_dir);
+}
+
+TEST(ControlledRunTest, KillAtNamedPointLeavesDebrisThatReferencePruneReclaims) {
+  RunConfig c = Config({{"install", "reference"}, {"prune", "reference"}});
+  c.kills.push_back({"install1", "install.extracted", 1});
+  auto s = MakeDfsStrategy(0);  // installer first, to completion or death, then the pruner
+  RunResult r = RunControlled(c, *s, 5, InProcess());
+  ASSERT_TRUE(r.error.ok());
+  ASSERT_EQ(r.kills.size(), 1u);
+  EXPECT_EQ(r.kills[0].point, "install.extracted");
+  EXPECT_TRUE(r.passed) << Summary(c, r);  // bounded growth: the final prune took the temp dir
+}
+
+TEST(ControlledRunTest, Pr17211LeavesKilledInstallersTempDirForever) {
+  RunConfig c = Config({{"install", "pr-17211"}, {"prune", "pr-17211"}});
+  c.kills.push_back({"install1", "install.extracted", 1});
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 5, InProcess());
+  ASSERT_TRUE(r.error.ok());
+  bool growth = false;
+  for (const HarnessViolation& v : r.violations) growth |= v.invariant == "bounded-growth";
+  EXPECT_TRUE(growth) << Summary(c, r);
+  std::filesystem::remove_all(r.run_dir);
+}
+
+TEST(ControlledRunTest, DfsExhaustsSmallScenario) {
+  RunConfig c = Config({{"install", "reference"}, {"prune", "reference"}});
+  auto s = MakeDfsStrategy(1);
+  int runs = 0;
+  while (runs < 500) {
+    RunResult r = RunControlled(c, *s, 1, InProcess());
+    ASSERT_TRUE(r.error.ok());
+    ASSERT_TRUE(r.passed) << Summary(c, r);
+    ++runs;
+    if (s->exhausted()) break;
+  }
+  EXPECT_TRUE(s->exhausted()) << "not exhausted after " << runs << " runs";
+  EXPECT_GT(runs, 2);
+}
+
+TEST(RunConfigTest, JsonRoundTrip) {
+  RunConfig c = Config({{"install", "reference"}, {"prune", "uv-0.8.19"}}, true);
+  c.kills.push_back({"prune2", "prune.listed", 2});
+  c.kill_probability = 0.25;
+  Result<RunConfig> back = RunConfigFromJson(ToJson(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ToJson(*back).dump(), ToJson(c).dump());
+}
+
+TEST(RunConfigTest, RejectsUnknownProfileRoleAndKillTarget) {
+  RunConfig c = Config({{"install", "uv-9.9"}});
+  EXPECT_TRUE(Validate(c).Is(StatusCode::kInvalidInput));
+  c = Config({{"teleport", "reference"}});
+  EXPECT_NE(Validate(c).message().find("unknown role"), std::string::npos);
+  c = Config({{"install", "reference"}});
+  c.kills.push_back({"ghost", "install.begin", 1});
+  EXPECT_NE(Validate(c).message().find("unknown actor"), std::string::npos);
+  nlohmann::json j = ToJson(Config({{"install", "reference"}}));
+  j["actors"][0].erase("role");
+  EXPECT_NE(RunConfigFromJson(j).status().message().find("missing field 'role'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace prunecheck::harness

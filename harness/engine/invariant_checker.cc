@@ -1,0 +1,87 @@
+#include "harness/engine/invariant_checker.h"
+
+#include <algorithm>
+
+namespace prunecheck::harness {
+
+std::string_view StopKindName(StopKind k) {
+  switch (k) {
+    case StopKind::kYield: return "yield";
+    case StopKind::kBlocked: return "blocked";
+    case StopKind::kFinished: return "finished";
+    case StopKind::kDied: return "died";
+    case StopKind::kUnresponsive: return "unresponsive";
+  }
+  return "?";
+}
+
+void InvariantChecker::OnMessage(int step, const std::string& actor, const ControlMessage& m) {
+  if (m.type != MessageType::kEvent) return;
+  if (m.kind == "use_begin") {
+    in_use_[m.subject].insert(actor);
+  } else if (m.kind == "use_end") {
+    auto it = in_use_.find(m.subject);
+    if (it != in_use_.end()) {
+      it->second.erase(actor);
+      if (it->second.empty()) in_use_.erase(it);
+    }
+  } else if (m.kind == "remove_begin") {
+    auto it = in_use_.find(m.subject);
+    if (it == in_use_.end()) return;
+    for (const std::string& user : it->second) {
+      if (user == actor) continue;
+      explained_.insert(user);
+      Add({"no-in-use-removal", actor, m.subject, step,
+           "step " + std::to_string(step) + ": " + actor + " began removing " + m.subject + " while " + user +
+               " was using it"});
+    }
+  }
+}
+
+void InvariantChecker::OnKilled(int /*step*/, const std::string& actor) {
+  for (auto it = in_use_.begin(); it != in_use_.end();) {
+    it->second.erase(actor);
+    it = it->second.empty() ? in_use_.erase(it) : std::next(it);
+  }
+}
+
+void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps) {
+  if (step_limit_hit) {
+    Add({"progress", "", "", steps,
+         "the run did not finish within " + std::to_string(steps) + " steps (deadlock or livelock)"});
+  }
+  for (const ActorOutcome& o : outcomes) {
+    if (o.killed) continue;
+    if (o.unresponsive) {
+      Add({"progress", o.name, "", -1, o.name + " stopped answering on the control channel and was treated as blocked"});
+    }
+    const int rc = o.end.exit_code;
+    if (o.end.kind == StopKind::kFinished && rc == 0) continue;
+    if (!o.connected && o.end.kind == StopKind::kFinished) {
+      if (rc != 0) Add({"progress", o.name, "", -1, o.name + " (black box) exited with status " + std::to_string(rc)});
+      continue;
+    }
+    if (rc == 4) {
+      // The actor itself saw its archive vanish or its environment not match RECORD.
+      if (!explained_.count(o.name)) {
+        Add({"no-in-use-removal", o.name, "", -1,
+             o.name + " failed physical verification (exit 4): " + o.end.message});
+      }
+    } else if (rc == 6 && o.role == "read") {
+      // A reader that found nothing cached is not a protocol failure.
+    } else if (!explained_.count(o.name)) {
+      Add({"progress", o.name, "", -1,
+           o.name + " did not finish cleanly (" + std::string(StopKindName(o.end.kind)) + ", exit " +
+               std::to_string(rc) + "): " + o.end.message});
+    }
+  }
+}
+
+void InvariantChecker::Add(HarnessViolation v) { violations_.push_back(std::move(v)); }
+
+bool InvariantChecker::Violated(const std::string& invariant) const {
+  return std::any_of(violations_.begin(), violations_.end(),
+                     [&](const HarnessViolation& v) { return v.invariant == invariant; });
+}
+
+}  // namespace prunecheck::harness

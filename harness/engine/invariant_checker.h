@@ -1,0 +1,73 @@
+// InvariantChecker: judges a run against the invariants of DESIGN §5.
+//
+// Online, from the actors' events in the order the engine saw them:
+//   no-in-use-removal   a remove_begin of X while another actor has X in use
+//                       (between its use_begin and use_end, and not killed)
+// At the end, from outcomes and a physical look at the tree:
+//   no-in-use-removal   (physical) an actor failed verification: its archive
+//                       vanished or changed under it, or its environment does
+//                       not match RECORD
+//   no-dangling-reference, no-partial-archive, no-corruption   (ScanCache)
+//   containment         canaries outside the root intact
+//   crash-consistency   no lock left held once every actor is gone
+//   bounded-growth      a final prune (after the grace has elapsed) leaves
+//                       no unreferenced archive and no temp dir
+//   progress            every actor finished within the step bound; no actor
+//                       failed to get a lock or was left unresponsive
+//
+// Thread-safety: not thread-safe; one per run.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/engine/actor_endpoint.h"
+#include "pruner/channel/control_message.h"
+
+namespace prunecheck::harness {
+
+inline constexpr const char* kAllInvariants[] = {
+    "no-in-use-removal", "no-dangling-reference", "no-partial-archive", "containment",
+    "crash-consistency", "bounded-growth",        "progress",           "no-corruption"};
+
+struct HarnessViolation {
+  std::string invariant;  // one of kAllInvariants
+  std::string actor;      // the actor that did it or suffered it, may be empty
+  std::string subject;    // archive id, temp dir, lock, path
+  int step = -1;          // engine step, or -1 for end-of-run checks
+  std::string message;    // names actor, subject and step
+};
+
+struct ActorOutcome {
+  std::string name;
+  std::string role;
+  ActorStop end;            // how it ended
+  bool killed = false;      // by a fault
+  bool connected = true;
+  bool unresponsive = false;  // was treated as blocked after a silence
+};
+
+class InvariantChecker {
+ public:
+  // Feed every message an actor sent, in engine order.
+  void OnMessage(int step, const std::string& actor, const ControlMessage& m);
+  // The actor was killed: whatever it had in use is released.
+  void OnKilled(int step, const std::string& actor);
+  // Outcome-based checks (physical in-use removal, progress).
+  void CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps);
+  // Adds a violation found elsewhere (physical checks of the tree).
+  void Add(HarnessViolation v);
+
+  const std::vector<HarnessViolation>& violations() const { return violations_; }
+  bool Violated(const std::string& invariant) const;
+
+ private:
+  // subject -> actors that have it in use
+  std::map<std::string, std::set<std::string>> in_use_;
+  std::set<std::string> explained_;  // actors whose failure an online violation explains
+  std::vector<HarnessViolation> violations_;
+};
+
+}  // namespace prunecheck::harness

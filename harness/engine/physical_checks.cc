@@ -1,0 +1,150 @@
+#include "harness/engine/physical_checks.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pruner/base/file_lock.h"
+#include "pruner/base/file_system.h"
+#include "pruner/cache/cache_layout.h"
+#include "pruner/cache/cache_scan.h"
+#include "pruner/cache/cache_session.h"
+#include "pruner/profiles/profile_registry.h"
+
+namespace prunecheck::harness {
+
+namespace fs = std::filesystem;
+
+Status PlantCanaries(const std::string& run_dir, const std::string& cache) {
+  std::error_code ec;
+  fs::create_directories(run_dir + "/outside", ec);
+  if (ec) return Status(StatusCode::kIoError, "planting canaries: " + ec.message());
+  std::ofstream(run_dir + "/outside/canary.txt") << kCanaryContent;
+  fs::create_directories(cache + "/" + kCanaryBait, ec);
+  if (!ec) fs::create_directory_symlink(run_dir + "/outside", cache + "/" + kCanaryBait + "/escape", ec);
+  if (ec) return Status(StatusCode::kIoError, "planting canaries: " + ec.message());
+  return Status::Ok();
+}
+
+Status AgeCache(const std::string& cache, std::chrono::seconds by) {
+  FileSystem* fsys = DefaultFileSystem();
+  PC_ASSIGN_OR_RETURN(Fd root, fsys->OpenDir(AT_FDCWD, cache));
+  auto age_all_in = [&](const std::string& rel, bool temps_only) -> Status {
+    Result<Fd> dir = rel.empty() ? fsys->OpenDir(root.get(), ".") : fsys->OpenDir(root.get(), rel);
+    if (!dir.ok()) return dir.status().Is(StatusCode::kNotFound) ? Status::Ok() : dir.status();
+    PC_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fsys->ListDir(dir->get()));
+    for (const DirEntry& e : entries) {
+      if (temps_only && !layout::IsTempDirName(e.name)) continue;
+      Result<FileStat> st = fsys->Stat(dir->get(), e.name);
+      if (!st.ok()) continue;
+      struct timespec t = st->mtime;
+      t.tv_sec -= by.count();
+      PC_RETURN_IF_ERROR(fsys->SetTimes(dir->get(), e.name, t));
+    }
+    return Status::Ok();
+  };
+  PC_RETURN_IF_ERROR(age_all_in(std::string(layout::kArchiveBucket), false));
+  PC_RETURN_IF_ERROR(age_all_in(std::string(layout::kSeenDir), false));
+  PC_RETURN_IF_ERROR(age_all_in("", true));
+  return Status::Ok();
+}
+
+namespace {
+
+void ScanInto(FileSystem& fsys, int root, const std::string& when, InvariantChecker* checker) {
+  Result<CacheScan> scan = ScanCache(fsys, root, true);
+  if (!scan.ok()) {
+    checker->Add({"no-partial-archive", "", "", -1, "scanning the cache " + when + " failed: " + scan.status().ToString()});
+    return;
+  }
+  for (const Violation& v : scan->violations) {
+    checker->Add({v.invariant, "", v.subject, -1, v.message + " (" + when + ")"});
+  }
+}
+
+void CheckLocksReleased(FileSystem& fsys, int root, InvariantChecker* checker) {
+  NoYieldPoints none;
+  auto try_lock = [&](const std::string& name) {
+    LockRequest req;
+    req.mode = LockMode::kExclusive;
+    req.wait = LockRequest::Wait::kTry;
+    req.create = false;
+    Result<FileLock> l = FileLock::Acquire(fsys, none, root, name, req);
+    if (!l.ok() && l.status().Is(StatusCode::kWouldBlock)) {
+      checker->Add({"crash-consistency", "", name, -1, name + " is still locked after every actor is gone"});
+    }
+  };
+  try_lock(std::string(layout::kRootLock));
+  Result<Fd> locks = fsys.OpenDir(root, layout::kLocksDir);
+  if (!locks.ok()) return;
+  Result<std::vector<DirEntry>> files = fsys.ListDir(locks->get());
+  if (!files.ok()) return;
+  for (const DirEntry& f : *files) try_lock(std::string(layout::kLocksDir) + "/" + f.name);
+}
+
+void CheckCanaries(const std::string& run_dir, InvariantChecker* checker) {
+  std::ifstream in(run_dir + "/outside/canary.txt");
+  std::stringstream content;
+  content << in.rdbuf();
+  if (!in.good() && content.str().empty()) {
+    checker->Add({"containment", "", run_dir + "/outside/canary.txt", -1,
+                  "the canary outside the cache root was deleted (a deletion followed a symlink out of the root)"});
+  } else if (content.str() != kCanaryContent) {
+    checker->Add({"containment", "", run_dir + "/outside/canary.txt", -1, "the canary outside the cache root was changed"});
+  }
+}
+
+}  // namespace
+
+void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, const std::string& run_dir,
+                           const ActorSpec* pruner, InvariantChecker* checker) {
+  FileSystem* fsys = DefaultFileSystem();
+  Result<Fd> root = fsys->OpenDir(AT_FDCWD, cache);
+  if (!root.ok()) {
+    checker->Add({"containment", "", cache, -1, "the cache root itself is gone: " + root.status().ToString()});
+    return;
+  }
+  ScanInto(*fsys, root->get(), "at quiescence", checker);
+  CheckLocksReleased(*fsys, root->get(), checker);
+
+  if (pruner != nullptr) {
+    // Bounded growth: a prune, the grace elapses, a prune; then nothing
+    // unreferenced and no temp dir may remain.
+    SessionOptions o;
+    o.profile = *FindProfile(pruner->profile);
+    o.grace = std::chrono::seconds(config.grace_seconds);
+    o.lock_timeout = std::chrono::milliseconds(5000);
+    Result<std::unique_ptr<CacheSession>> s = CacheSession::Open(cache, o);
+    Status st = s.status();
+    if (st.ok()) st = (*s)->Prune().status();
+    if (st.ok()) st = AgeCache(cache, std::chrono::seconds(config.grace_seconds + 7200));
+    if (st.ok()) st = (*s)->Prune().status();
+    if (!st.ok()) {
+      checker->Add({"bounded-growth", pruner->name, "", -1, "the final prune failed: " + st.ToString()});
+    } else {
+      Result<CacheScan> scan = ScanCache(*fsys, root->get(), false);
+      if (scan.ok()) {
+        std::vector<std::string> left;
+        for (const auto& a : scan->archives) {
+          if (!a.referenced) left.push_back("archive " + a.id);
+        }
+        for (const std::string& t : scan->temp_dirs) {
+          if (t != kCanaryBait) left.push_back("temp dir " + t);  // our bait is not the run's debris
+        }
+        if (!left.empty()) {
+          std::string what;
+          for (const std::string& l : left) what += (what.empty() ? "" : ", ") + l;
+          checker->Add({"bounded-growth", pruner->name, "", -1,
+                        "after the grace elapsed, a final prune by profile " + pruner->profile + " left " + what});
+        }
+      }
+      ScanInto(*fsys, root->get(), "after the final prune", checker);
+    }
+  }
+  if (config.plant_canaries) CheckCanaries(run_dir, checker);
+}
+
+}  // namespace prunecheck::harness

@@ -1,0 +1,35 @@
+// Physical checks of a run's tree, and the faults that work on files.
+//
+// PlantCanaries puts a file outside the cache root and, inside the root, a
+// directory holding a symlink that points at it — bait for any deletion that
+// follows symlinks. CheckTreeAtQuiescence runs once every actor is gone:
+// ScanCache invariants, locks left held, bounded growth (a final prune, then
+// the grace elapses, then another), and the canaries.
+//
+// Thread-safety: reentrant; only for trees no actor is using.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "harness/engine/invariant_checker.h"
+#include "harness/engine/run_config.h"
+#include "pruner/base/status.h"
+
+namespace prunecheck::harness {
+
+inline constexpr const char* kCanaryContent = "prunecheck canary: must survive every prune\n";
+inline constexpr const char* kCanaryBait = ".tmpcanary";  // a temp dir in the root, bait for pruners
+
+Status PlantCanaries(const std::string& run_dir, const std::string& cache);
+
+// Moves mtimes back by `by` for every archive, temp dir and first-seen marker:
+// how a run makes an hour pass without waiting for it.
+Status AgeCache(const std::string& cache, std::chrono::seconds by);
+
+// `pruner`: the first prune actor, whose profile does the final prunes (none:
+// bounded growth is not judged).
+void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, const std::string& run_dir,
+                           const ActorSpec* pruner, InvariantChecker* checker);
+
+}  // namespace prunecheck::harness

@@ -1,0 +1,71 @@
+// Builds cache-actor command lines and hands them to ProcessActorHost.
+#include <unistd.h>
+
+#include "harness/engine/actor_host.h"
+#include "harness/process/process_actor.h"
+
+namespace prunecheck::harness {
+
+std::vector<std::string> CacheActorArgs(const ActorSpec& spec, const ActorLaunchContext& ctx) {
+  std::vector<std::string> args = {spec.role, "--cache", ctx.cache, "--profile", spec.profile,
+                                   "--seed", std::to_string(ctx.seed), "--lock-timeout-ms",
+                                   std::to_string(ctx.lock_timeout_ms)};
+  if (spec.role == "install" || spec.role == "read" || spec.role == "refresh") {
+    args.insert(args.end(), {"--wheel", ctx.wheel, "--env", ctx.env, "--link-mode", spec.link_mode});
+  } else if (spec.role == "prune") {
+    args.insert(args.end(), {"--grace", std::to_string(ctx.grace_seconds)});
+  } else if (spec.role == "clean") {
+    args.push_back(spec.package);
+  }
+  return args;
+}
+
+namespace {
+
+std::string Substitute(std::string s, const ActorLaunchContext& ctx) {
+  for (auto [key, value] : {std::pair<std::string, std::string>{"{cache}", ctx.cache},
+                            {"{run}", ctx.run_dir}, {"{wheel}", ctx.wheel}, {"{env}", ctx.env}}) {
+    for (size_t pos = s.find(key); pos != std::string::npos; pos = s.find(key, pos + value.size())) {
+      s.replace(pos, key.size(), value);
+    }
+  }
+  return s;
+}
+
+class ProcessLauncher final : public ActorHost {
+ public:
+  explicit ProcessLauncher(std::string cache_actor) : cache_actor_(std::move(cache_actor)) {}
+
+  Result<ActorEndpoint*> Launch(const ActorSpec& spec, const ActorLaunchContext& ctx) override {
+    ProcessSpec p;
+    p.name = spec.name;
+    if (spec.role == "command") {
+      for (const std::string& a : spec.command) p.argv.push_back(Substitute(a, ctx));
+      p.use_channel = !spec.black_box;
+    } else {
+      p.argv.push_back(cache_actor_);
+      for (std::string& a : CacheActorArgs(spec, ctx)) p.argv.push_back(std::move(a));
+    }
+    p.env = {{"PRUNECHECK_ACTOR_NAME", spec.name}, {"PRUNECHECK_CACHE", ctx.cache}};
+    p.controlled = ctx.controlled;
+    p.seed = ctx.seed;
+    p.max_delay_us = ctx.max_delay_us;
+    p.stdout_path = ctx.log_dir + "/" + spec.name + ".stdout";
+    p.stderr_path = ctx.log_dir + "/" + spec.name + ".stderr";
+    return host_.Spawn(p);
+  }
+
+  void KillAll() override { host_.KillAll(); }
+
+ private:
+  std::string cache_actor_;
+  ProcessActorHost host_;
+};
+
+}  // namespace
+
+std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path) {
+  return std::make_unique<ProcessLauncher>(std::move(cache_actor_path));
+}
+
+}  // namespace prunecheck::harness

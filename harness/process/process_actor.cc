@@ -1,0 +1,689 @@
+// ProcessActorHost: actors as real OS processes, spawned with Boost.Process v2
+// (Boost 1.81, header-only) and driven on one asio::io_context.
+//
+// Boost 1.81 quirks handled here (see README.md):
+//  - Debian ships no Boost.Filesystem 1.81 library, so Boost.Process uses
+//    std::filesystem (BOOST_PROCESS_USE_STD_FS); in 1.81 that mode forgets to
+//    include <boost/optional.hpp> and two type-traits headers, so we do.
+//  - posix::default_launcher's close_all() never closes the gaps between
+//    whitelisted fds (it compares whitelist[idx] with itself); the child
+//    closes them itself in on_exec_setup.
+//  - after a failed on_exec_setup/execve the launcher calls exit(), which
+//    would run the harness's atexit handlers in the child; on_exec_error
+//    calls _exit() first.
+//  - the on_exec_error hook is detected with a 5-argument signature but
+//    called with 4, hence the variadic member.
+
+// Must precede every Boost.Process include (this is the only TU with one).
+#define BOOST_PROCESS_USE_STD_FS 1
+
+#include <boost/optional.hpp>
+#include <boost/type_traits/is_constructible.hpp>
+#include <boost/type_traits/remove_pointer.hpp>
+// (the three above are missing from Boost.Process 1.81 in std::filesystem mode)
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/process/v2/environment.hpp>
+#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/process.hpp>
+
+#include "harness/process/process_actor.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <string_view>
+
+extern char** environ;
+
+namespace prunecheck::harness {
+namespace {
+
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+using Clock = std::chrono::steady_clock;
+using stream_protocol = asio::local::stream_protocol;
+
+// The fd number the control channel has in every actor.
+constexpr int kChildControlFd = 3;
+// A line longer than this without '\n' is a protocol error.
+constexpr size_t kMaxLineBytes = 1 << 20;
+// After SIGKILL, how long to wait for the kernel to let us reap.
+constexpr std::chrono::seconds kReapGrace{10};
+// After the actor exited, how long to wait for EOF on its channel (only a
+// member of its group that escaped the group kill could delay it).
+constexpr std::chrono::seconds kEofGrace{2};
+
+// ---------------------------------------------------------------------------
+// The async-signal-safe table of live process groups, shared by every host.
+
+constexpr int kMaxGroups = 4096;
+std::atomic<pid_t> g_live_groups[kMaxGroups];
+static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler needs lock-free atomics");
+std::atomic<bool> g_handlers_installed{false};
+
+void RegisterGroup(pid_t pgid) {
+  for (std::atomic<pid_t>& slot : g_live_groups) {
+    pid_t expected = 0;
+    if (slot.compare_exchange_strong(expected, pgid)) return;
+  }
+  // Table full: the group still dies with the harness through PDEATHSIG of
+  // its leader; only its other members would survive a SIGINT.
+}
+
+void UnregisterGroup(pid_t pgid) {
+  for (std::atomic<pid_t>& slot : g_live_groups) {
+    pid_t expected = pgid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+extern "C" void HarnessSignalHandler(int sig) {
+  const int saved_errno = errno;
+  for (std::atomic<pid_t>& slot : g_live_groups) {
+    const pid_t pgid = slot.load();
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);  // pending until we return (sig is blocked in its handler), then fatal
+  errno = saved_errno;
+}
+
+// ---------------------------------------------------------------------------
+
+int ExitCodeFromWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = ::sigabbrev_np(WTERMSIG(status));
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "ended with unknown wait status " + std::to_string(status);
+}
+
+std::string Truncate(std::string_view s, size_t n) {
+  if (s.size() <= n) return std::string(s);
+  return std::string(s.substr(0, n)) + "...";
+}
+
+// Closes every fd in [lo, hi] (async-signal-safe; used between fork and exec).
+void CloseRange(unsigned lo, unsigned hi) {
+  if (lo > hi) return;
+  if (::close_range(lo, hi, 0) == 0) return;
+  // Kernels before 5.9: close one by one up to the fd limit.
+  struct rlimit rl {};
+  unsigned limit = 65536;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit) {
+    limit = static_cast<unsigned>(rl.rlim_cur);
+  }
+  for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) ::close(static_cast<int>(fd));
+}
+
+// Boost.Process initializer: runs in the child between fork and exec. Only
+// async-signal-safe calls from here on.
+struct ChildSetup {
+  pid_t parent_pid = -1;
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;   // -1: inherit
+  int control_fd = -1;  // -1: black box
+  const char* working_dir = nullptr;  // nullptr: inherit
+
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher& launcher, const bp::filesystem::path& /*exe*/,
+                               const char* const*& /*cmd_line*/) const {
+    // Own process group, so a kill takes the actor's children too.
+    if (::setpgid(0, 0) != 0) return Fail();
+    // Die with the harness (more exactly: with the harness thread that forked us).
+    
+    // The harness may have died before PDEATHSIG was armed.
+    if (::getppid() != parent_pid) ::_exit(127);
+
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+
+    // Move every source fd out of the way (>= 10) before dup2-ing onto 0..3,
+    // so no source can be clobbered by an earlier dup2.
+    const int in = High(stdin_fd), out = High(stdout_fd), err = High(stderr_fd), ctl = High(control_fd);
+    if (in == -2 || out == -2 || err == -2 || ctl == -2) return Fail();
+    if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0) return Fail();
+    if (err >= 0 && ::dup2(err, STDERR_FILENO) < 0) return Fail();
+    if (ctl >= 0 && ::dup2(ctl, kChildControlFd) < 0) return Fail();  // dup2 clears FD_CLOEXEC
+    if (working_dir != nullptr && ::chdir(working_dir) != 0) return Fail();
+
+    // Close everything the whitelist does not name (Boost 1.81 only closes
+    // above the highest whitelisted fd; the gaps below stay open).
+    const std::vector<int>& keep = launcher.fd_whitelist;  // {0,1,2,3?, error pipe}
+    int prev = -1;
+    std::array<int, 8> sorted{};
+    size_t n = 0;
+    for (int fd : keep) {
+      if (n < sorted.size()) sorted[n++] = fd;
+    }
+    for (size_t i = 1; i < n; ++i) {  // insertion sort: tiny, and no library code after fork
+      for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) std::swap(sorted[j - 1], sorted[j]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const int fd = sorted[i];
+      if (false) CloseRange(static_cast<unsigned>(prev + 1), static_cast<unsigned>(fd - 1));
+      prev = std::max(prev, fd);
+    }
+    CloseRange(static_cast<unsigned>(prev + 1), ~0U);
+    return {};
+  }
+
+  // Called (by Boost) after it has reported errno to the parent; skip the
+  // exit() it would call next, which would run the harness's atexit handlers.
+  template <typename... Args>
+  void on_exec_error(Args&&...) const {
+    ::_exit(127);
+  }
+
+ private:
+  static int High(int fd) {
+    if (fd < 0) return -1;
+    const int h = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    return h < 0 ? -2 : h;
+  }
+  static bp::error_code Fail() { return bp::error_code(errno, bp::system_category()); }
+};
+
+// ---------------------------------------------------------------------------
+
+class ProcessEndpoint final : public ActorEndpoint {
+ public:
+  ProcessEndpoint(asio::io_context& io, ProcessSpec spec) : io_(io), spec_(std::move(spec)), socket_(io) {}
+  ~ProcessEndpoint() override = default;
+
+  // Launches the process. On failure nothing is left running.
+  Status Start() {
+    int sv[2] = {-1, -1};
+    if (spec_.use_channel && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      return Status::FromErrno(errno, "socketpair for actor " + spec_.name);
+    }
+    FdGuard harness_end{sv[0]}, child_end{sv[1]};
+
+    FdGuard in{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    if (in.fd < 0) return Status::FromErrno(errno, "opening /dev/null");
+    const std::string out_path = spec_.stdout_path.empty() ? "/dev/null" : spec_.stdout_path;
+    FdGuard out{::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (out.fd < 0) return Status::FromErrno(errno, "opening stdout file " + out_path);
+    FdGuard err;
+    if (!spec_.stderr_path.empty()) {
+      if (spec_.stderr_path == spec_.stdout_path) {
+        err.fd = ::fcntl(out.fd, F_DUPFD_CLOEXEC, 0);
+      } else {
+        err.fd = ::open(spec_.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      }
+      if (err.fd < 0) return Status::FromErrno(errno, "opening stderr file " + spec_.stderr_path);
+    }
+
+    if (spec_.argv.empty() || spec_.argv[0].empty()) {
+      return Status(StatusCode::kInvalidInput, "actor " + spec_.name + ": empty argv");
+    }
+    std::filesystem::path exe = spec_.argv[0];
+    if (spec_.argv[0].find('/') == std::string::npos) {
+      exe = bp::environment::find_executable(spec_.argv[0]);
+      if (exe.empty()) {
+        return Status(StatusCode::kNotFound, "actor " + spec_.name + ": " + spec_.argv[0] + " not found in PATH");
+      }
+    }
+
+    BuildEnvironment();
+    std::vector<const char*> argv;
+    for (const std::string& a : spec_.argv) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+
+    bp::posix::default_launcher launcher;
+    launcher.env = envp_.data();
+    if (spec_.use_channel) launcher.fd_whitelist.push_back(kChildControlFd);
+    ChildSetup setup;
+    setup.parent_pid = ::getpid();
+    setup.stdin_fd = in.fd;
+    setup.stdout_fd = out.fd;
+    setup.stderr_fd = err.fd;
+    setup.control_fd = child_end.fd;
+    if (!spec_.working_dir.empty()) setup.working_dir = spec_.working_dir.c_str();
+
+    bp::error_code ec;
+    const char** args = argv.data();
+    // The executor overload: the io_context& one of Boost 1.81 ignores `ec` and throws.
+    bp::process proc = launcher(io_.get_executor(), ec, exe, args, setup);
+    if (ec) {
+      // Boost 1.81 does not reap a child whose exec failed: do it here.
+      if (false) {
+        while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      }
+      return Status::FromErrno(ec.value(), "starting actor " + spec_.name + " (" + exe.string() + ")");
+    }
+    pid_ = proc.id();
+    RegisterGroup(pid_);  // the child made itself a group leader before exec
+    proc_.emplace(std::move(proc));
+
+    if (spec_.use_channel) {
+      boost::system::error_code aec;
+      socket_.assign(stream_protocol(), harness_end.fd, aec);
+      if (aec) {
+        // Cannot talk to it: kill it now; it is reaped by the wait below.
+        Kill();
+      } else {
+        harness_end.fd = -1;  // owned by socket_
+        StartRead();
+      }
+    }
+    StartWait();
+    return Status::Ok();
+  }
+
+  const std::string& name() const override { return spec_.name; }
+  // Whether the actor was given the control channel (not whether it has used it yet).
+  bool connected() const override { return spec_.use_channel; }
+
+  pid_t pid() const { return pid_; }
+  bool reaped() const { return exited_; }
+
+  ActorStop WaitForStop(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
+    return Wait(messages, Clock::now() + timeout, /*until_exit=*/false);
+  }
+
+  ActorStop WaitForExit(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
+    timeout_for_message_ = timeout;
+    return Wait(messages, Clock::now() + timeout, /*until_exit=*/true);
+  }
+
+  void Resume() override {
+    if (!spec_.use_channel || exited_ || killed_) return;
+    ControlMessage go;
+    go.type = MessageType::kGo;
+    Send(go);
+  }
+
+  void Kill() override {
+    if (exited_ || killed_) return;
+    killed_ = true;
+    kill_time_ = Clock::now();
+    ::kill(-pid_, SIGKILL);
+  }
+
+  void Pause() override {
+    if (!exited_) ::kill(-pid_, SIGSTOP);
+  }
+  void Continue() override {
+    if (!exited_) ::kill(-pid_, SIGCONT);
+  }
+
+  // Host shutdown: SIGKILL unless already gone (marks the end as a harness kill).
+  void KillForShutdown() { Kill(); }
+
+  // Blocking reap, when the io loop did not deliver the exit in time.
+  void ReapBlocking() {
+    if (exited_) return;
+    int status = 0;
+    pid_t r;
+    do {
+      r = ::waitpid(pid_, &status, 0);
+    } while (r < 0 && errno == EINTR);
+    OnExited(r == pid_ ? std::optional<int>(status) : std::nullopt);
+  }
+
+  // Cancels outstanding operations before the io_context goes away.
+  void Close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+    eof_ = true;
+  }
+
+ private:
+  struct FdGuard {
+    int fd = -1;
+    FdGuard() = default;
+    explicit FdGuard(int f) : fd(f) {}
+    FdGuard(const FdGuard&) = delete;
+    FdGuard& operator=(const FdGuard&) = delete;
+    ~FdGuard() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+
+  void BuildEnvironment() {
+    std::vector<std::pair<std::string, std::string>> overrides = spec_.env;
+    if (spec_.use_channel) overrides.emplace_back(kControlFdEnv, std::to_string(kChildControlFd));
+    overrides.emplace_back("PRUNECHECK_ACTOR_NAME", spec_.name);
+    auto overridden = [&](std::string_view entry) {
+      const std::string_view key = entry.substr(0, entry.find('='));
+      if (!spec_.use_channel && key == kControlFdEnv) return true;  // never leak ours (nested harness)
+      return std::any_of(overrides.begin(), overrides.end(), [&](const auto& kv) { return kv.first == key; });
+    };
+    env_.clear();
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      if (!overridden(*e)) env_.emplace_back(*e);
+    }
+    // Later duplicates of a key in spec_.env win.
+    for (size_t i = 0; i < overrides.size(); ++i) {
+      const bool later = std::any_of(overrides.begin() + static_cast<std::ptrdiff_t>(i) + 1, overrides.end(),
+                                     [&](const auto& kv) { return kv.first == overrides[i].first; });
+      if (!later) env_.push_back(overrides[i].first + "=" + overrides[i].second);
+    }
+    envp_.clear();
+    for (const std::string& s : env_) envp_.push_back(s.c_str());
+    envp_.push_back(nullptr);
+  }
+
+  void StartWait() {
+    proc_->async_wait([this](bp::error_code ec, int /*code*/) {
+      if (ec == asio::error::operation_aborted) return;
+      if (exited_) return;  // reaped by ReapBlocking
+      if (ec) {
+        OnExited(std::nullopt);  // someone else reaped it
+      } else {
+        OnExited(proc_->native_exit_code());
+      }
+    });
+  }
+
+  void OnExited(std::optional<int> status) {
+    exited_ = true;
+    wait_status_ = status;
+    eof_deadline_ = Clock::now() + kEofGrace;
+    // Whatever the leader left in its group goes too: no orphans. The group
+    // id cannot have been reused: a pid stays reserved while it names a group.
+    ::kill(-pid_, SIGKILL);
+    UnregisterGroup(pid_);
+  }
+
+  void StartRead() {
+    socket_.async_read_some(asio::buffer(chunk_), [this](const boost::system::error_code& ec, size_t n) {
+      if (n > 0) OnData(std::string_view(chunk_.data(), n));
+      if (ec || protocol_error_) {
+        eof_ = true;
+        return;
+      }
+      StartRead();
+    });
+  }
+
+  void OnData(std::string_view data) {
+    if (protocol_error_) return;
+    buffer_.append(data);
+    size_t start = 0;
+    for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
+      OnLine(std::string_view(buffer_).substr(start, nl - start));
+      if (protocol_error_) return;
+    }
+    buffer_.erase(0, start);
+    if (buffer_.size() > kMaxLineBytes) {
+      ProtocolError("actor " + spec_.name + " sent a control line longer than " + std::to_string(kMaxLineBytes) +
+                    " bytes: \"" + Truncate(buffer_, 200) + "\"");
+    }
+  }
+
+  void OnLine(std::string_view line) {
+    Result<ControlMessage> m = DecodeMessage(line);
+    if (!m.ok()) {
+      ProtocolError("actor " + spec_.name + " sent a malformed control line \"" + Truncate(line, 200) +
+                    "\": " + m.status().message());
+      return;
+    }
+    switch (m->type) {
+      case MessageType::kHello:
+        if (hello_) {
+          ProtocolError("actor " + spec_.name + " said hello twice: \"" + Truncate(line, 200) + "\"");
+          return;
+        }
+        if (m->protocol != kProtocolVersion) {
+          ProtocolError("actor " + spec_.name + " speaks control protocol " + std::to_string(m->protocol) +
+                        ", the harness speaks " + std::to_string(kProtocolVersion));
+          return;
+        }
+        hello_ = true;
+        {
+          // Answered at once, whoever is being waited for: the welcome
+          // depends only on the spec, so this keeps runs deterministic.
+          ControlMessage w;
+          w.type = MessageType::kWelcome;
+          w.mode = spec_.controlled ? "controlled" : "free";
+          w.seed = spec_.seed;
+          w.max_delay_us = spec_.max_delay_us;
+          Send(w);
+        }
+        return;
+      case MessageType::kWelcome:
+      case MessageType::kGo:
+        ProtocolError("actor " + spec_.name + " sent a harness-only message \"" + Truncate(line, 200) + "\"");
+        return;
+      default:
+        inbox_.push_back(std::move(m).value());
+    }
+  }
+
+  void ProtocolError(std::string what) {
+    if (protocol_error_) return;
+    protocol_error_ = std::move(what);
+    Kill();
+  }
+
+  void Send(const ControlMessage& m) {
+    if (!socket_.is_open()) return;
+    const std::string line = EncodeMessage(m);
+    boost::system::error_code ec;
+    asio::write(socket_, asio::buffer(line), ec);
+    // EPIPE/ECONNRESET: the actor is gone; its exit is reported by the wait.
+  }
+
+  ActorStop Final() {
+    if (final_) return *final_;
+    ActorStop s;
+    s.exit_code = wait_status_ ? ExitCodeFromWaitStatus(*wait_status_) : -1;
+    const std::string how = wait_status_ ? DescribeWaitStatus(*wait_status_) : "was reaped by someone else";
+    if (protocol_error_) {
+      s.kind = StopKind::kDied;
+      s.message = *protocol_error_ + "; killed";
+    } else if (timed_out_) {
+      s.kind = StopKind::kDied;
+      s.message = "did not exit within " + std::to_string(timeout_for_message_.count()) + " ms; killed by the harness";
+    } else if (killed_) {
+      s.kind = StopKind::kDied;
+      s.message = "killed by the harness (SIGKILL to its process group)";
+    } else if (!spec_.use_channel) {
+      // A black box that exits on its own has finished, whatever its status;
+      // only a signal counts as dying.
+      const bool signalled = wait_status_ && WIFSIGNALED(*wait_status_);
+      s.kind = signalled || !wait_status_ ? StopKind::kDied : StopKind::kFinished;
+      s.message = how;
+    } else if (result_) {
+      s.kind = StopKind::kFinished;
+      s.message = result_->status.empty() ? result_->message
+                  : result_->message.empty() ? result_->status
+                                             : result_->status + ": " + result_->message;
+    } else {
+      s.kind = StopKind::kDied;
+      s.message = how + " without sending a result";
+    }
+    final_ = s;
+    return s;
+  }
+
+  ActorStop Wait(std::vector<ControlMessage>* messages, Clock::time_point deadline, bool until_exit) {
+    if (final_) return *final_;
+    for (;;) {
+      // 1. What the actor has said so far, in order.
+      while (!inbox_.empty()) {
+        ControlMessage m = std::move(inbox_.front());
+        inbox_.pop_front();
+        const bool dead = killed_ || protocol_error_.has_value();
+        switch (m.type) {
+          case MessageType::kEvent:
+            if (messages) messages->push_back(std::move(m));
+            break;
+          case MessageType::kYield: {
+            ActorStop s;
+            s.kind = StopKind::kYield;
+            s.point = m.point;
+            s.subject = m.subject;
+            if (messages) messages->push_back(std::move(m));
+            if (dead) break;
+            if (!until_exit) return s;
+            if (spec_.controlled) Resume();
+            break;
+          }
+          case MessageType::kBlocked:
+            if (dead) break;
+            if (!until_exit) {
+              ActorStop s;
+              s.kind = StopKind::kBlocked;
+              s.point = m.point;
+              return s;
+            }
+            if (spec_.controlled) Resume();
+            break;
+          case MessageType::kResult:
+            result_ = std::move(m);
+            break;
+          default:
+            break;
+        }
+      }
+
+      // 2. Ended: exited, and the channel drained.
+      const Clock::time_point now = Clock::now();
+      if (exited_ && (eof_ || !spec_.use_channel || now >= eof_deadline_)) return Final();
+
+      // 3. How long to keep waiting.
+      if (until_exit && !exited_ && !killed_ && now >= deadline) {
+        timed_out_ = true;
+        Kill();
+      }
+      Clock::time_point until = deadline;
+      if (exited_) {
+        until = eof_deadline_;
+      } else if (killed_) {
+        until = std::max(deadline, kill_time_ + kReapGrace);
+      }
+      if (now >= until) {
+        if (!killed_) return ActorStop{StopKind::kUnresponsive, "", "", -1, "sent nothing for the whole timeout"};
+        // SIGKILLed but the kernel has not let it go (uninterruptible sleep):
+        // the host's destructor reaps it.
+        return ActorStop{StopKind::kDied, "", "", 128 + SIGKILL, "killed, but not yet reaped"};
+      }
+
+      // 4. Let asio deliver something (possibly for another actor).
+      if (io_.stopped()) io_.restart();
+      if (io_.run_one_until(until) == 0 && Clock::now() < until) {
+        // No outstanding work at all: nothing can change any more.
+        if (!exited_) ReapBlocking();
+        eof_ = true;
+      }
+    }
+  }
+
+  asio::io_context& io_;
+  ProcessSpec spec_;
+  std::vector<std::string> env_;
+  std::vector<const char*> envp_;
+  std::optional<bp::process> proc_;
+  pid_t pid_ = -1;
+  stream_protocol::socket socket_;
+  std::array<char, 4096> chunk_{};
+  std::string buffer_;
+  std::deque<ControlMessage> inbox_;
+
+  bool hello_ = false;
+  bool eof_ = false;
+  bool exited_ = false;
+  bool killed_ = false;
+  bool timed_out_ = false;
+  std::chrono::milliseconds timeout_for_message_{0};
+  Clock::time_point kill_time_{};
+  Clock::time_point eof_deadline_{};
+  std::optional<int> wait_status_;
+  std::optional<std::string> protocol_error_;
+  std::optional<ControlMessage> result_;
+  std::optional<ActorStop> final_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct ProcessActorHost::Impl {
+  asio::io_context io;
+  std::vector<std::unique_ptr<ProcessEndpoint>> endpoints;
+
+  void KillAll() {
+    for (auto& e : endpoints) e->KillForShutdown();
+    const Clock::time_point until = Clock::now() + kReapGrace;
+    auto all_reaped = [&] {
+      return std::all_of(endpoints.begin(), endpoints.end(), [](const auto& e) { return e->reaped(); });
+    };
+    while (!all_reaped() && Clock::now() < until) {
+      if (io.stopped()) io.restart();
+      if (io.run_one_until(until) == 0) break;
+    }
+    for (auto& e : endpoints) e->ReapBlocking();
+  }
+
+  ~Impl() {
+    KillAll();
+    for (auto& e : endpoints) e->Close();
+    // Run the cancelled handlers while the endpoints they point to still exist.
+    io.restart();
+    io.poll();
+    endpoints.clear();
+  }
+};
+
+ProcessActorHost::ProcessActorHost() : impl_(std::make_unique<Impl>()) {}
+
+ProcessActorHost::~ProcessActorHost() = default;
+
+Result<ActorEndpoint*> ProcessActorHost::Spawn(const ProcessSpec& spec) {
+  auto e = std::make_unique<ProcessEndpoint>(impl_->io, spec);
+  Status st = e->Start();
+  if (!st.ok()) return st;
+  impl_->endpoints.push_back(std::move(e));
+  return static_cast<ActorEndpoint*>(impl_->endpoints.back().get());
+}
+
+void ProcessActorHost::KillAll() { impl_->KillAll(); }
+
+std::vector<pid_t> ProcessActorHost::LivePids() const {
+  std::vector<pid_t> pids;
+  for (const auto& e : impl_->endpoints) {
+    if (!e->reaped()) pids.push_back(e->pid());
+  }
+  return pids;
+}
+
+void InstallHarnessSignalHandlers() {
+  if (g_handlers_installed.exchange(true)) return;
+  struct sigaction sa {};
+  sa.sa_handler = HarnessSignalHandler;
+  ::sigfillset(&sa.sa_mask);  // nothing interrupts the sweep
+  sa.sa_flags = 0;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace prunecheck::harness
