@@ -2,8 +2,9 @@
 // reader of a cached wheel and a pruner, all on the reference profile),
 // multi-process and in-process, side by side in one run.
 //
-//   build/default/bench/schedules_bench --benchmark_repetitions=5 \
+//   build/default/bench/schedules_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true --benchmark_out=bench.json
+//   (one command line)
 //
 // items_per_second is schedules per second. Each iteration is one complete
 // run: fresh run dir, setup, launch, schedule to completion, physical checks,
@@ -20,12 +21,21 @@
 namespace prunecheck::harness {
 namespace {
 
+ActorSpec Actor(const char* name, const char* role, const char* package) {
+  ActorSpec a;
+  a.name = name;
+  a.role = role;
+  a.profile = "reference";
+  a.package = package;
+  return a;
+}
+
 RunConfig ThreeActors() {
   RunConfig c;
   c.setup.push_back({"install", "reference", "demo", 0});
-  c.actors.push_back({"installer", "install", "reference", "other", "hardlink", {}, false});
-  c.actors.push_back({"reader", "read", "reference", "demo", "hardlink", {}, false});
-  c.actors.push_back({"pruner", "prune", "reference", "demo", "hardlink", {}, false});
+  c.actors.push_back(Actor("installer", "install", "other"));
+  c.actors.push_back(Actor("reader", "read", "demo"));
+  c.actors.push_back(Actor("pruner", "prune", "demo"));
   c.fixture_files = 4;
   return c;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/engine/controlled_run.h"
+#include "harness/engine/free_run.h"
 #include "harness/engine/run_report.h"
 #include "harness/process/process_actor.h"
 #include "harness/strategy/strategy.h"
@@ -36,6 +37,9 @@ std::string DefaultCacheActor(const char* argv0) {
 
 struct ExploreArgs {
   std::vector<std::string> installers, readers, refreshers, pruners, cleaners;
+  std::vector<std::string> commands;    // actors that speak the control protocol
+  std::vector<std::string> black_boxes; // actors that do not
+  std::vector<std::string> black_boxes_at;  // "ACTOR@POINT[#N] COMMAND": black boxes run at a point
   std::string config_file;
   std::string strategy = "pct";
   uint64_t seed = 1;
@@ -87,26 +91,41 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   add(a.refreshers, "refresh", "refresher");
   add(a.pruners, "prune", "pruner");
   add(a.cleaners, "clean", "cleaner");
+  auto add_commands = [&](const std::vector<std::string>& cmds, bool black_box) {
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      ActorSpec s;
+      const char* base = black_box ? "black-box" : "command";
+      s.name = cmds.size() == 1 ? base : std::string(base) + "-" + std::to_string(i + 1);
+      s.role = "command";
+      s.command = {"/bin/sh", "-c", cmds[i]};
+      s.black_box = black_box;
+      c.actors.push_back(s);
+    }
+  };
+  add_commands(a.commands, false);
+  add_commands(a.black_boxes, true);
   c.kill_probability = a.kill_prob;
   c.grace_seconds = a.grace;
   for (const std::string& k : a.kill_at) {
-    size_t at = k.find('@');
-    if (at == std::string::npos) {
-      return Status(StatusCode::kInvalidInput, "--kill-at '" + k + "': expected ACTOR@POINT[#N]");
+    Result<ActorSpec::At> at = ParseAt(k);
+    if (!at.ok()) return at.status().Annotate("--kill-at");
+    c.kills.push_back({at->actor, at->point, at->occurrence});
+  }
+  for (size_t i = 0; i < a.black_boxes_at.size(); ++i) {
+    const std::string& spec = a.black_boxes_at[i];
+    size_t space = spec.find(' ');
+    if (space == std::string::npos) {
+      return Status(StatusCode::kInvalidInput, "--black-box-at '" + spec + "': expected 'ACTOR@POINT[#N] COMMAND'");
     }
-    KillAt ka;
-    ka.actor = k.substr(0, at);
-    std::string rest = k.substr(at + 1);
-    size_t hash = rest.find('#');
-    ka.point = rest.substr(0, hash);
-    if (hash != std::string::npos) {
-      try {
-        ka.occurrence = std::stoi(rest.substr(hash + 1));
-      } catch (...) {
-        return Status(StatusCode::kInvalidInput, "--kill-at '" + k + "': occurrence is not a number");
-      }
-    }
-    c.kills.push_back(ka);
+    Result<ActorSpec::At> at = ParseAt(spec.substr(0, space));
+    if (!at.ok()) return at.status().Annotate("--black-box-at");
+    ActorSpec s;
+    s.name = a.black_boxes_at.size() == 1 ? "black-box-at" : "black-box-at-" + std::to_string(i + 1);
+    s.role = "command";
+    s.command = {"/bin/sh", "-c", spec.substr(space + 1)};
+    s.black_box = true;
+    s.run_at = *at;
+    c.actors.push_back(s);
   }
   PC_RETURN_IF_ERROR(Validate(c));
   return c;
@@ -180,6 +199,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
       RunConfig replay_config = ReplayConfig(trace);
       RunOptions quiet = options;
       quiet.keep = false;
+      quiet.keep_failed = false;
       int attempts = 0;
       std::vector<int> smaller = MinimizeChoices(
           r.choices,
@@ -200,6 +220,10 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
       RunResult mr = RunControlled(replay_config, *replay, run_seed, keep_opts);
       if (!mr.passed) {
         std::printf("minimized: %zu -> %zu steps in %d replays\n", r.choices.size(), mr.choices.size(), attempts);
+        if (!a.keep) {
+          std::error_code rm_ec;
+          std::filesystem::remove_all(r.run_dir, rm_ec);  // the minimized run's directory supersedes it
+        }
         r = std::move(mr);
         trace = MakeTrace(replay_config, r, run_seed, trace.strategy + " (minimized)", options.transport);
         trace.choices = r.choices;
@@ -226,6 +250,58 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
   return failures == 0 ? kPass : kViolation;
 }
 
+int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_actor) {
+  Result<RunConfig> config = BuildConfig(a);
+  if (!config.ok()) {
+    std::fprintf(stderr, "prunecheck stress: %s\n", config.status().ToString().c_str());
+    return kBadInput;
+  }
+  RunOptions options;
+  options.cache_actor = cache_actor;
+  options.base_dir = a.base_dir;
+  options.keep = a.keep;
+  std::printf("prunecheck stress: %zu actors, seed %llu, up to %.0f s, delay noise up to %lld us, %s\n",
+              config->actors.size(), static_cast<unsigned long long>(a.seed),
+              std::chrono::duration<double>(fo.duration).count(), static_cast<long long>(fo.max_delay_us),
+              fo.watch_removals ? "removals watched with inotify" : "no removal watcher");
+  std::fflush(stdout);
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  fo.on_round = [&](int round, size_t violations) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::seconds(2)) return;
+    last = now;
+    std::printf("  round %d, %.0f s, %zu violation(s)\n", round, std::chrono::duration<double>(now - start).count(),
+                violations);
+    std::fflush(stdout);
+  };
+  FreeRunResult r = RunFree(*config, a.seed, options, fo);
+  if (!r.error.ok()) {
+    std::fprintf(stderr, "prunecheck stress: %s\n", r.error.ToString().c_str());
+    if (r.run_dir_kept) std::fprintf(stderr, "  run directory kept: %s\n", r.run_dir.c_str());
+    return kHarnessError;
+  }
+  std::printf("%s: %d rounds, %d actor runs in %.1f s (seed %llu)\n", r.passed ? "PASS" : "VIOLATION", r.rounds,
+              r.actor_runs, r.seconds, static_cast<unsigned long long>(a.seed));
+  for (const HarnessViolation& v : r.violations) std::printf("  [%s] %s\n", v.invariant.c_str(), v.message.c_str());
+  if (r.run_dir_kept) std::printf("  run directory kept: %s\n", r.run_dir.c_str());
+  if (!a.json_out.empty()) {
+    nlohmann::json vs = nlohmann::json::array();
+    for (const HarnessViolation& v : r.violations) {
+      vs.push_back({{"invariant", v.invariant}, {"actor", v.actor}, {"subject", v.subject}, {"message", v.message}});
+    }
+    std::ofstream(a.json_out) << nlohmann::json{{"verdict", r.passed ? "pass" : "violation"},
+                                                {"rounds", r.rounds},
+                                                {"actor_runs", r.actor_runs},
+                                                {"seconds", r.seconds},
+                                                {"seed", a.seed},
+                                                {"violations", vs}}
+                                     .dump(2)
+                              << "\n";
+  }
+  return r.passed ? kPass : kViolation;
+}
+
 int Replay(const std::string& path, const std::string& transport_override, int times, bool keep,
            const std::string& cache_actor, const std::string& json_out) {
   Result<Trace> trace = ReadTrace(path);
@@ -242,6 +318,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   int identical = 0;
   RunResult last;
   for (int i = 0; i < times; ++i) {
+    options.keep_failed = (i + 1 == times);  // keep only the last replay's directory
     std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(trace->choices);
     last = RunControlled(config, *replay, trace->seed, options);
     if (!last.error.ok()) {
@@ -278,34 +355,65 @@ int main(int argc, char** argv) {
   std::string cache_actor;
   app.add_option("--cache-actor", cache_actor, "path of the cache-actor binary (default: next to prunecheck)");
 
+  // Options that say which actors take part, shared by explore and stress.
+  auto add_actor_options = [](CLI::App* sub, ExploreArgs& x) {
+    sub->add_option("--installer", x.installers, "add an installer of this profile (repeatable)");
+    sub->add_option("--reader", x.readers, "add a reader (cache hit) of this profile (repeatable)");
+    sub->add_option("--refresher", x.refreshers, "add a refresher of this profile (repeatable)");
+    sub->add_option("--pruner", x.pruners, "add a pruner of this profile (repeatable)");
+    sub->add_option("--cleaner", x.cleaners, "add a `clean demo` actor of this profile (repeatable)");
+    sub->add_option("--command", x.commands,
+                    "add an actor that speaks harness/PROTOCOL.md: a shell command; {cache} {run} {wheel} {env} "
+                    "are substituted (repeatable)");
+    sub->add_option("--black-box", x.black_boxes,
+                    "add an actor that does not speak the protocol (judged physically): a shell command, "
+                    "substituted as --command (repeatable)");
+    sub->add_option("--black-box-at", x.black_boxes_at,
+                    "'ACTOR@POINT[#N] COMMAND': a black box that runs to completion, alone, when ACTOR is "
+                    "scheduled at POINT (controlled mode; repeatable)");
+    sub->add_option("--config", x.config_file, "a run config (JSON, as in a trace's \"config\")");
+    sub->add_option("--seed", x.seed, "seed (explore: run i uses seed+i)")->capture_default_str();
+    sub->add_option("--grace", x.grace, "grace period (seconds) given to pruners")->capture_default_str();
+    sub->add_option("--link-mode", x.link_mode, "hardlink | copy | symlink")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
+    sub->add_flag("--keep", x.keep, "keep run directories even when they pass");
+    sub->add_option("--json", x.json_out, "write results as JSON here");
+    sub->add_option("--base-dir", x.base_dir, "create run directories here")->capture_default_str();
+  };
+
   ExploreArgs ex;
   CLI::App* explore = app.add_subcommand("explore", "search schedules of a set of actors for invariant violations");
-  explore->add_option("--installer", ex.installers, "add an installer of this profile (repeatable)");
-  explore->add_option("--reader", ex.readers, "add a reader (cache hit) of this profile (repeatable)");
-  explore->add_option("--refresher", ex.refreshers, "add a refresher of this profile (repeatable)");
-  explore->add_option("--pruner", ex.pruners, "add a pruner of this profile (repeatable)");
-  explore->add_option("--cleaner", ex.cleaners, "add a `clean demo` actor of this profile (repeatable)");
-  explore->add_option("--config", ex.config_file, "a run config (JSON, as in a trace's \"config\")");
+  add_actor_options(explore, ex);
   explore->add_option("--strategy", ex.strategy, "random | pct[:DEPTH] | dfs[:PREEMPTIONS]")->capture_default_str();
-  explore->add_option("--seed", ex.seed, "seed of the first run (run i uses seed+i)")->capture_default_str();
   explore->add_option("--runs", ex.runs, "number of schedules to try")->capture_default_str()->check(CLI::PositiveNumber);
   explore->add_option("--kill-prob", ex.kill_prob, "probability of killing the chosen actor at each step")
       ->check(CLI::Range(0.0, 1.0));
   explore->add_option("--kill-at", ex.kill_at, "kill ACTOR (or *) at its Nth arrival at POINT: ACTOR@POINT[#N]");
-  explore->add_option("--grace", ex.grace, "grace period (seconds) given to pruners")->capture_default_str();
   explore->add_option("--transport", ex.transport, "process | thread")
       ->capture_default_str()
       ->check(CLI::IsMember({"process", "thread"}));
-  explore->add_option("--link-mode", ex.link_mode, "hardlink | copy | symlink")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
-  explore->add_flag("--keep", ex.keep, "keep every run directory");
   explore->add_flag("!--no-minimize", ex.minimize, "do not minimize a failing schedule");
   explore->add_flag("--keep-going", ex.keep_going, "continue after the first failing run");
-  explore->add_option("--json", ex.json_out, "write failing runs' results as JSON here");
   explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
-  explore->add_option("--base-dir", ex.base_dir, "create run directories here")->capture_default_str();
   explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
+
+  ExploreArgs st;
+  double stress_seconds = 10;
+  int stress_rounds = 1000000;
+  int64_t max_delay_us = 2000;
+  bool no_watch = false;
+  CLI::App* stress = app.add_subcommand(
+      "stress", "free mode: run the actors concurrently, round after round, with delay noise; judge by timestamps");
+  add_actor_options(stress, st);
+  stress->add_option("--duration", stress_seconds, "stop starting rounds after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  stress->add_option("--rounds", stress_rounds, "at most this many rounds")->check(CLI::PositiveNumber);
+  stress->add_option("--max-delay-us", max_delay_us, "random delay at each yield point, up to this")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  stress->add_flag("--no-watch", no_watch, "do not watch archive-v0 with inotify");
 
   std::string trace_path, replay_transport, replay_json;
   int times = 1;
@@ -331,6 +439,14 @@ int main(int argc, char** argv) {
   if (ec) self = argv[0];
   if (cache_actor.empty()) cache_actor = DefaultCacheActor(argv[0]);
   if (explore->parsed()) return Explore(ex, self, cache_actor);
+  if (stress->parsed()) {
+    FreeRunOptions fo;
+    fo.rounds = stress_rounds;
+    fo.duration = std::chrono::milliseconds(static_cast<int64_t>(stress_seconds * 1000));
+    fo.max_delay_us = max_delay_us;
+    fo.watch_removals = !no_watch;
+    return Stress(st, fo, cache_actor);
+  }
   if (replay->parsed()) return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json);
   return kHarnessError;
 }

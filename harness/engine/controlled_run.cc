@@ -11,7 +11,10 @@
 #include <random>
 
 #include "harness/engine/physical_checks.h"
+#include "harness/engine/removal_watcher.h"
+#include "harness/engine/run_directory.h"
 #include "pruner/base/id_source.h"
+#include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
@@ -21,36 +24,6 @@ namespace prunecheck::harness {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-uint64_t ActorSeed(uint64_t seed, size_t index) { return seed * 1000003ull + index + 1; }
-
-Status Setup(const RunConfig& config, const std::string& cache, const std::string& run_dir,
-             const std::map<std::string, std::string>& wheels, uint64_t seed) {
-  SeededIdSource ids(seed ^ 0x5e7u);
-  int n = 0;
-  for (const SetupOp& op : config.setup) {
-    ++n;
-    if (op.op == "age") {
-      PC_RETURN_IF_ERROR(AgeCache(cache, std::chrono::seconds(op.age_seconds)));
-      continue;
-    }
-    SessionOptions o;
-    o.profile = *FindProfile(op.profile);
-    o.ids = &ids;
-    o.grace = std::chrono::seconds(config.grace_seconds);
-    PC_ASSIGN_OR_RETURN(std::unique_ptr<CacheSession> s, CacheSession::Open(cache, o));
-    InstallRequest req{wheels.at(op.package), run_dir + "/env-setup", LinkMode::kHardlink};
-    Status st;
-    if (op.op == "install") st = s->Install(req).status();
-    if (op.op == "refresh") st = s->Refresh(req).status();
-    if (op.op == "prune") st = s->Prune().status();
-    if (!st.ok()) return st.Annotate("setup step " + std::to_string(n) + " (" + op.op + ")");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 std::vector<std::string> NormalizedEventLines(const RunResult& r, const RunConfig& config) {
   std::vector<std::string> lines;
@@ -88,52 +61,13 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     return result;
   }
 
-  // The run directory.
-  std::string tmpl = options.base_dir + "/prunecheck-run-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    result.error = Status::FromErrno(errno, "creating a run directory under " + options.base_dir);
+  Result<PreparedRun> prepared = PrepareRun(config, seed, options.base_dir, &result.run_dir);
+  if (!prepared.ok()) {
+    result.error = prepared.status();
+    result.run_dir_kept = !result.run_dir.empty();
     return result;
   }
-  result.run_dir = tmpl;
-  const std::string cache = result.run_dir + "/cache";
-  const std::string log_dir = result.run_dir + "/logs";
-  std::error_code ec;
-  fs::create_directories(log_dir, ec);
-  fs::create_directories(result.run_dir + "/wheels", ec);
-
-  // Fixture wheels, one per package named anywhere in the config.
-  std::map<std::string, std::string> wheels;
-  auto add_wheel = [&](const std::string& pkg) -> Status {
-    if (wheels.count(pkg)) return Status::Ok();
-    FixtureWheelSpec spec;
-    spec.distribution = pkg;
-    spec.file_count = config.fixture_files;
-    spec.seed = wheels.size() + 1;
-    PC_ASSIGN_OR_RETURN(std::string path, WriteFixtureWheel(result.run_dir + "/wheels", spec));
-    wheels[pkg] = path;
-    return Status::Ok();
-  };
-  Status prep = Status::Ok();
-  for (const ActorSpec& a : config.actors) {
-    if (prep.ok()) prep = add_wheel(a.package);
-  }
-  for (const SetupOp& s : config.setup) {
-    if (prep.ok()) prep = add_wheel(s.package);
-  }
-  // Lay the cache out before any actor starts, so no actor's start-up races another's.
-  if (prep.ok()) {
-    SessionOptions o;
-    o.profile = *FindProfile("reference");
-    Result<std::unique_ptr<CacheSession>> s = CacheSession::Open(cache, o);
-    prep = s.status();
-  }
-  if (prep.ok()) prep = Setup(config, cache, result.run_dir, wheels, seed);
-  if (prep.ok() && config.plant_canaries) prep = PlantCanaries(result.run_dir, cache);
-  if (!prep.ok()) {
-    result.error = prep;
-    result.run_dir_kept = true;
-    return result;
-  }
+  const std::string cache = prepared->cache;
 
   // Launch.
   std::unique_ptr<ActorHost> host = options.transport == Transport::kThread
@@ -156,18 +90,18 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   };
 
   std::vector<ControlMessage> msgs;
+  std::vector<bool> deferred(n, false);  // black boxes that run at a point
   for (size_t i = 0; i < n; ++i) {
     const ActorSpec& spec = config.actors[i];
-    ActorLaunchContext ctx;
-    ctx.run_dir = result.run_dir;
-    ctx.cache = cache;
-    ctx.wheel = wheels[spec.package];
-    ctx.env = result.run_dir + "/env-" + spec.name;
-    ctx.log_dir = log_dir;
-    ctx.seed = ActorSeed(seed, i);
-    ctx.grace_seconds = config.grace_seconds;
-    ctx.controlled = true;
-    ctx.lock_timeout_ms = options.lock_timeout_ms;
+    result.outcomes[i].name = spec.name;
+    result.outcomes[i].role = spec.role;
+    if (!spec.run_at.point.empty()) {
+      deferred[i] = true;
+      result.outcomes[i].connected = false;
+      stops[i] = ActorStop{StopKind::kFinished, "", "", 0, "its point was never reached; it did not run"};
+      continue;
+    }
+    ActorLaunchContext ctx = LaunchContext(*prepared, config, i, seed, options.lock_timeout_ms);
     Result<ActorEndpoint*> ep = host->Launch(spec, ctx);
     if (!ep.ok()) {
       result.error = ep.status().Annotate("launching " + spec.name);
@@ -175,14 +109,28 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
       return result;
     }
     endpoints[i] = *ep;
-    result.outcomes[i].name = spec.name;
-    result.outcomes[i].role = spec.role;
     result.outcomes[i].connected = (*ep)->connected();
   }
+  // A deferred black box runs alone, to completion, while every other actor
+  // is held at its yield point; the watcher attributes what it removes.
+  auto run_black_box = [&](size_t j, int at_step) -> Status {
+    deferred[j] = false;
+    RemovalWatcher watcher;
+    PC_RETURN_IF_ERROR(watcher.Start(cache));
+    ActorLaunchContext ctx = LaunchContext(*prepared, config, j, seed, options.lock_timeout_ms);
+    Result<ActorEndpoint*> ep = host->Launch(config.actors[j], ctx);
+    if (!ep.ok()) return ep.status().Annotate("launching " + config.actors[j].name);
+    endpoints[j] = *ep;
+    stops[j] = endpoints[j]->WaitForExit(&msgs, timeout);
+    absorb(at_step, j, msgs);
+    std::vector<ControlMessage> removals = watcher.Stop();
+    absorb(at_step, j, removals);
+    return Status::Ok();
+  };
   // Actors are started one at a time and each is held at its first point
   // before the next starts: start-up order never depends on the OS.
   for (size_t i = 0; i < n; ++i) {
-    if (!endpoints[i]->connected()) continue;
+    if (endpoints[i] == nullptr || !endpoints[i]->connected()) continue;
     stops[i] = endpoints[i]->WaitForStop(&msgs, timeout);
     absorb(-1, i, msgs);
     if (stops[i].kind == StopKind::kUnresponsive) unresponsive[i] = true;
@@ -199,7 +147,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     state.actor_count = static_cast<int>(n);
     state.last = result.choices.empty() ? -1 : result.choices.back();
     for (size_t i = 0; i < n; ++i) {
-      if (!endpoints[i]->connected()) continue;
+      if (endpoints[i] == nullptr || !endpoints[i]->connected()) continue;
       if (stops[i].kind == StopKind::kYield) state.enabled.push_back(static_cast<int>(i));
       if (stops[i].kind == StopKind::kBlocked || stops[i].kind == StopKind::kUnresponsive) {
         state.blocked.push_back(static_cast<int>(i));
@@ -228,6 +176,12 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
       const double u = static_cast<double>(fault_rng() >> 11) * (1.0 / 9007199254740992.0);
       if (u < config.kill_probability) kill = true;
     }
+    for (size_t j = 0; j < n; ++j) {
+      const ActorSpec::At& at = config.actors[j].run_at;
+      if (deferred[j] && at.actor == spec.name && at.point == point && at.occurrence == occurrence) {
+        if (Status bs = run_black_box(j, step); !bs.ok()) result.error = bs;
+      }
+    }
     result.choices.push_back(a);
     if (kill) {
       endpoints[ai]->Kill();
@@ -250,6 +204,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
 
   // Black boxes ran free all along; wait for them now.
   for (size_t i = 0; i < n; ++i) {
+    if (endpoints[i] == nullptr) continue;  // a deferred black box whose point never came
     if (endpoints[i]->connected() && stops[i].kind != StopKind::kYield && stops[i].kind != StopKind::kBlocked &&
         stops[i].kind != StopKind::kUnresponsive) {
       continue;
@@ -279,7 +234,8 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   }
   result.event_digest = digest.FinishUrlsafeBase64();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (result.passed && !options.keep) {
+  std::error_code ec;
+  if (!options.keep && (result.passed || !options.keep_failed)) {
     fs::remove_all(result.run_dir, ec);
     result.run_dir_kept = false;
   } else {

@@ -29,6 +29,7 @@ struct RunOptions {
   std::string cache_actor;         // process transport: path of cache-actor
   std::string base_dir = "/tmp";   // run directories go here
   bool keep = false;               // keep the run directory even when it passed
+  bool keep_failed = true;         // keep it when the run failed (minimization turns this off)
   int64_t lock_timeout_ms = 30000;
 };
 

@@ -32,7 +32,7 @@ void InvariantChecker::OnMessage(int step, const std::string& actor, const Contr
       if (user == actor) continue;
       explained_.insert(user);
       Add({"no-in-use-removal", actor, m.subject, step,
-           "step " + std::to_string(step) + ": " + actor + " began removing " + m.subject + " while " + user +
+           step_label_ + " " + std::to_string(step) + ": " + actor + " began removing " + m.subject + " while " + user +
                " was using it"});
     }
   }

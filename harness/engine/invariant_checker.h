@@ -51,6 +51,8 @@ struct ActorOutcome {
 
 class InvariantChecker {
  public:
+  // What messages call the engine's unit of progress: "step" (controlled) or "round" (free).
+  void set_step_label(std::string label) { step_label_ = std::move(label); }
   // Feed every message an actor sent, in engine order.
   void OnMessage(int step, const std::string& actor, const ControlMessage& m);
   // The actor was killed: whatever it had in use is released.
@@ -68,6 +70,7 @@ class InvariantChecker {
   std::map<std::string, std::set<std::string>> in_use_;
   std::set<std::string> explained_;  // actors whose failure an online violation explains
   std::vector<HarnessViolation> violations_;
+  std::string step_label_ = "step";
 };
 
 }  // namespace prunecheck::harness

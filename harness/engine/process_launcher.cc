@@ -9,7 +9,7 @@ namespace prunecheck::harness {
 std::vector<std::string> CacheActorArgs(const ActorSpec& spec, const ActorLaunchContext& ctx) {
   std::vector<std::string> args = {spec.role, "--cache", ctx.cache, "--profile", spec.profile,
                                    "--seed", std::to_string(ctx.seed), "--lock-timeout-ms",
-                                   std::to_string(ctx.lock_timeout_ms)};
+                                   std::to_string(ctx.lock_timeout_ms), "--no-fsync"};
   if (spec.role == "install" || spec.role == "read" || spec.role == "refresh") {
     args.insert(args.end(), {"--wheel", ctx.wheel, "--env", ctx.env, "--link-mode", spec.link_mode});
   } else if (spec.role == "prune") {

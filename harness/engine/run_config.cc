@@ -35,6 +35,9 @@ nlohmann::json ToJson(const RunConfig& c) {
     ja["link_mode"] = a.link_mode;
     if (!a.command.empty()) ja["command"] = a.command;
     if (a.black_box) ja["black_box"] = true;
+    if (!a.run_at.point.empty()) {
+      ja["run_at"] = a.run_at.actor + "@" + a.run_at.point + "#" + std::to_string(a.run_at.occurrence);
+    }
     j["actors"].push_back(ja);
   }
   j["setup"] = nlohmann::json::array();
@@ -73,6 +76,13 @@ Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
     PC_RETURN_IF_ERROR(Get(ja, "link_mode", &a.link_mode, where));
     PC_RETURN_IF_ERROR(Get(ja, "command", &a.command, where));
     PC_RETURN_IF_ERROR(Get(ja, "black_box", &a.black_box, where));
+    std::string run_at;
+    PC_RETURN_IF_ERROR(Get(ja, "run_at", &run_at, where));
+    if (!run_at.empty()) {
+      Result<ActorSpec::At> at = ParseAt(run_at);
+      if (!at.ok()) return at.status().Annotate(where + ".run_at");
+      a.run_at = *at;
+    }
     c.actors.push_back(std::move(a));
   }
   if (auto setup = j.find("setup"); setup != j.end()) {
@@ -109,6 +119,28 @@ Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
   return c;
 }
 
+Result<ActorSpec::At> ParseAt(const std::string& text) {
+  size_t at = text.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
+    return Status(StatusCode::kInvalidInput, "'" + text + "': expected ACTOR@POINT[#N]");
+  }
+  ActorSpec::At r;
+  r.actor = text.substr(0, at);
+  std::string rest = text.substr(at + 1);
+  size_t hash = rest.find('#');
+  r.point = rest.substr(0, hash);
+  if (hash != std::string::npos) {
+    const std::string num = rest.substr(hash + 1);
+    if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos || num.size() > 6) {
+      return Status(StatusCode::kInvalidInput, "'" + text + "': occurrence '" + num + "' is not a number");
+    }
+    r.occurrence = std::stoi(num);
+  }
+  if (r.point.empty()) return Status(StatusCode::kInvalidInput, "'" + text + "': no point given");
+  if (r.occurrence < 1) return Status(StatusCode::kInvalidInput, "'" + text + "': occurrence must be >= 1");
+  return r;
+}
+
 Status Validate(const RunConfig& c) {
   static const std::set<std::string> kRoles = {"install", "read", "refresh", "prune", "clean", "command"};
   static const std::set<std::string> kSetupOps = {"install", "refresh", "prune", "age"};
@@ -127,6 +159,15 @@ Status Validate(const RunConfig& c) {
     } else {
       Result<const ProfileSpec*> p = FindProfile(a.profile);
       if (!p.ok()) return p.status().Annotate(where);
+    }
+    if (!a.run_at.point.empty()) {
+      if (!a.black_box) return Status(StatusCode::kInvalidInput, where + ": run_at is for black boxes only");
+      bool known = false;
+      for (const ActorSpec& b : c.actors) known |= (b.name == a.run_at.actor && !b.black_box);
+      if (!known) {
+        return Status(StatusCode::kInvalidInput,
+                      where + ": run_at names '" + a.run_at.actor + "', which is not a connected actor of this run");
+      }
     }
     if (a.link_mode != "hardlink" && a.link_mode != "copy" && a.link_mode != "symlink") {
       return Status(StatusCode::kInvalidInput, where + ": unknown link mode '" + a.link_mode + "'");

@@ -29,7 +29,19 @@ struct ActorSpec {
   std::string link_mode = "hardlink";
   std::vector<std::string> command;  // role == command: argv; {cache} {run} are substituted
   bool black_box = false;       // role == command and it does not speak the protocol
+  // Black boxes only: instead of running free from the start, run to
+  // completion — alone, every other actor held — when actor `run_at.actor`
+  // is chosen at its `occurrence`-th arrival at `run_at.point`. Makes a
+  // black box's effect on a controlled run deterministic. Empty point: free.
+  struct At {
+    std::string actor;
+    std::string point;
+    int occurrence = 1;
+  } run_at;
 };
+
+// Parses "ACTOR@POINT[#N]" (kill and run-at specifications).
+Result<ActorSpec::At> ParseAt(const std::string& text);
 
 struct SetupOp {
   std::string op;       // install | refresh | prune | age

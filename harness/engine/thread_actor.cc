@@ -15,6 +15,7 @@
 #include "harness/engine/actor_host.h"
 #include "pruner/actor/exit_codes.h"
 #include "pruner/base/id_source.h"
+#include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
 
@@ -139,8 +140,10 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
       return profile.status();
     }
     SeededIdSource ids(ctx_.seed);
+    NoSyncFileSystem no_sync(DefaultFileSystem());  // crashes here are kills, not power loss
     SessionOptions o;
     o.profile = *profile;
+    o.fs = &no_sync;
     o.points = this;
     o.ids = &ids;
     o.grace = std::chrono::seconds(ctx_.grace_seconds);
@@ -151,7 +154,7 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
       st = session.status();
     } else {
       Result<LinkMode> mode = ParseLinkMode(spec_.link_mode);
-      InstallRequest req{ctx_.wheel, ctx_.env, mode.ok() ? *mode : LinkMode::kHardlink};
+      InstallRequest req{ctx_.wheel, ctx_.env, mode.ok() ? *mode : LinkMode::kHardlink, ""};
       CacheSession& s = **session;
       if (spec_.role == "install") {
         st = s.Install(req).status();

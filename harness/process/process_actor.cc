@@ -95,6 +95,7 @@ extern "C" void HarnessSignalHandler(int sig) {
   const int saved_errno = errno;
   for (std::atomic<pid_t>& slot : g_live_groups) {
     const pid_t pgid = slot.load();
+    if (pgid > 0) ::kill(-pgid, SIGKILL);
   }
   ::signal(sig, SIG_DFL);
   ::raise(sig);  // pending until we return (sig is blocked in its handler), then fatal
@@ -152,7 +153,7 @@ struct ChildSetup {
     // Own process group, so a kill takes the actor's children too.
     if (::setpgid(0, 0) != 0) return Fail();
     // Die with the harness (more exactly: with the harness thread that forked us).
-    
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return Fail();
     // The harness may have died before PDEATHSIG was armed.
     if (::getppid() != parent_pid) ::_exit(127);
 
@@ -186,7 +187,7 @@ struct ChildSetup {
     }
     for (size_t i = 0; i < n; ++i) {
       const int fd = sorted[i];
-      if (false) CloseRange(static_cast<unsigned>(prev + 1), static_cast<unsigned>(fd - 1));
+      if (fd > prev + 1) CloseRange(static_cast<unsigned>(prev + 1), static_cast<unsigned>(fd - 1));
       prev = std::max(prev, fd);
     }
     CloseRange(static_cast<unsigned>(prev + 1), ~0U);
@@ -272,7 +273,7 @@ class ProcessEndpoint final : public ActorEndpoint {
     bp::process proc = launcher(io_.get_executor(), ec, exe, args, setup);
     if (ec) {
       // Boost 1.81 does not reap a child whose exec failed: do it here.
-      if (false) {
+      if (launcher.pid > 0) {
         while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
         }
       }

@@ -21,6 +21,7 @@
 #include "pruner/actor/trace_yield_points.h"
 #include "pruner/base/file_system.h"
 #include "pruner/base/id_source.h"
+#include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/channel/channel_yield_points.h"
@@ -41,6 +42,7 @@ struct CommonArgs {
   long lock_timeout_ms = 30000;
   bool trace = false;
   bool json = false;
+  bool no_fsync = false;
   std::vector<std::string> stop_at;
   long long seed = -1;
 };
@@ -109,6 +111,10 @@ class Actor {
     opts.ids = ids_.get();
     if (args_.grace_seconds >= 0) opts.grace = std::chrono::seconds(args_.grace_seconds);
     opts.lock_timeout = std::chrono::milliseconds(args_.lock_timeout_ms);
+    if (args_.no_fsync) {
+      no_sync_ = std::make_unique<NoSyncFileSystem>(DefaultFileSystem());
+      opts.fs = no_sync_.get();
+    }
     Result<std::unique_ptr<CacheSession>> s = CacheSession::Open(args_.cache, opts);
     if (!s.ok()) {
       *code = Fail("opening cache " + args_.cache, s.status(),
@@ -132,7 +138,18 @@ class Actor {
     int code = kExitOk;
     std::unique_ptr<CacheSession> session = Open(&code);
     if (!session) return code;
-    InstallRequest req{args_.wheel, args_.env, *mode};
+    InstallRequest req{args_.wheel, args_.env, *mode, ""};
+    if (op != "read") {
+      // The library opens the wheel without following symlinks; a user's
+      // wheel may well be a symlink into a store, so resolve it here and keep
+      // the name the user gave for the cache entry.
+      std::error_code ec;
+      std::filesystem::path resolved = std::filesystem::canonical(args_.wheel, ec);
+      if (!ec && resolved.string() != args_.wheel) {
+        req.wheel_filename = std::filesystem::path(args_.wheel).filename().string();
+        req.wheel_path = resolved.string();
+      }
+    }
     Result<InstallOutcome> out = op == "install" ? session->Install(req)
                                  : op == "read"  ? session->Read(req)
                                                  : session->Refresh(req);
@@ -252,6 +269,7 @@ class Actor {
   YieldPoints* channel_;
   std::unique_ptr<YieldPoints> points_;
   std::unique_ptr<IdSource> ids_;
+  std::unique_ptr<FileSystem> no_sync_;
 };
 
 struct MakeWheelArgs {
@@ -364,6 +382,8 @@ int main(int argc, char** argv) {
     sub->add_option("--seed", args.seed, "derive archive ids from this seed instead of the CSPRNG")
         ->check(CLI::NonNegativeNumber);
     sub->add_flag("--json", args.json, "print the result as one JSON object");
+    sub->add_flag("--no-fsync", args.no_fsync,
+                  "skip fsync (test harnesses: a killed process loses nothing fsync would keep)");
   };
   auto add_install_like = [&](CLI::App* sub) {
     add_common(sub);

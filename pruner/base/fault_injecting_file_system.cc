@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "pruner/base/virtual_fd.h"
+
 #include <cstdio>
 #include <string>
 
@@ -18,6 +20,7 @@ namespace {
 thread_local int tls_fd_under_check = -1;
 
 std::string PathOfFd(int fd) {
+  if (IsVirtualFd(fd)) return VirtualFdPath(fd);  // an in-memory FileSystem's fd
   char link[64];
   std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   char buf[4096];
@@ -138,6 +141,14 @@ Status FaultInjectingFileSystem::Write(int fd, const void* buf, size_t n) {
     PC_RETURN_IF_ERROR(Check(FsOp::kWrite, {}));
   }
   return base_->Write(fd, buf, n);
+}
+
+Result<int64_t> FaultInjectingFileSystem::Seek(int fd, int64_t offset, int whence) {
+  {
+    FdUnderCheck c(fd);
+    PC_RETURN_IF_ERROR(Check(FsOp::kSeek, {}));
+  }
+  return base_->Seek(fd, offset, whence);
 }
 
 Status FaultInjectingFileSystem::Fsync(int fd) {

@@ -41,6 +41,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   Result<Fd> OpenFile(int dirfd, std::string_view name, int flags, mode_t mode) override;
   Result<size_t> Read(int fd, void* buf, size_t n) override;
   Status Write(int fd, const void* buf, size_t n) override;
+  Result<int64_t> Seek(int fd, int64_t offset, int whence) override;
   Status Fsync(int fd) override;
   Result<FileStat> Stat(int dirfd, std::string_view name) override;
   Result<FileStat> FStat(int fd) override;
@@ -66,7 +67,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   FileSystem* base_;
   mutable std::mutex mu_;
   std::vector<Fault> faults_;
-  std::array<int, 16> calls_{};
+  std::array<int, static_cast<size_t>(FsOp::kSeek) + 1> calls_{};  // kSeek is the last FsOp
   int injected_ = 0;
 };
 

@@ -223,6 +223,7 @@ class ForwardingFileSystem : public FileSystem {
   }
   Result<size_t> Read(int fd, void* buf, size_t n) override { return base_->Read(fd, buf, n); }
   Status Write(int fd, const void* buf, size_t n) override { return base_->Write(fd, buf, n); }
+  Result<int64_t> Seek(int fd, int64_t off, int whence) override { return base_->Seek(fd, off, whence); }
   Status Fsync(int fd) override { return base_->Fsync(fd); }
   Result<FileStat> Stat(int dirfd, std::string_view name) override { return base_->Stat(dirfd, name); }
   Result<FileStat> FStat(int fd) override { return base_->FStat(fd); }

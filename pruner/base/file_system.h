@@ -24,7 +24,8 @@
 
 namespace prunecheck {
 
-// An owned file descriptor; closed on destruction. Move-only.
+// An owned file descriptor; closed on destruction. Move-only. A number from
+// an in-memory FileSystem (pruner/base/virtual_fd.h) is closed through it.
 class Fd {
  public:
   Fd() = default;
@@ -67,6 +68,7 @@ enum class LockMode { kShared, kExclusive };
 enum class FsOp {
   kOpenDir, kOpenFile, kRead, kWrite, kFsync, kStat, kFStat, kMakeDir,
   kRename, kSymlink, kReadLink, kLink, kUnlink, kListDir, kSetTimes, kFlock,
+  kSeek,
 };
 std::string_view FsOpName(FsOp op);
 
@@ -89,6 +91,8 @@ class FileSystem {
   virtual Result<size_t> Read(int fd, void* buf, size_t n) = 0;
   // Writes all `n` bytes (retrying short writes) or fails.
   virtual Status Write(int fd, const void* buf, size_t n) = 0;
+  // lseek(fd, offset, whence): moves the file offset; returns the new one.
+  virtual Result<int64_t> Seek(int fd, int64_t offset, int whence) = 0;
   virtual Status Fsync(int fd) = 0;
 
   // fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW). An empty name stats dirfd itself.

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "pruner/base/file_system.h"
+#include "pruner/base/virtual_fd.h"
 #include "pruner/base/yield_points.h"
 
 #ifndef RENAME_NOREPLACE
@@ -46,8 +47,12 @@ Fd::~Fd() { reset(); }
 
 void Fd::reset() {
   if (fd_ >= 0) {
-    // Never retry close() on Linux: the fd is released even when EINTR is returned.
-    ::close(fd_);
+    if (IsVirtualFd(fd_)) {
+      CloseVirtualFd(fd_);  // an in-memory FileSystem's descriptor
+    } else {
+      // Never retry close() on Linux: the fd is released even when EINTR is returned.
+      ::close(fd_);
+    }
     fd_ = -1;
   }
 }
@@ -73,6 +78,7 @@ std::string_view FsOpName(FsOp op) {
     case FsOp::kListDir: return "list-dir";
     case FsOp::kSetTimes: return "set-times";
     case FsOp::kFlock: return "flock";
+    case FsOp::kSeek: return "seek";
   }
   return "unknown";
 }
@@ -242,6 +248,12 @@ class PosixFileSystem final : public FileSystem {
       n -= static_cast<size_t>(r);
     }
     return Status::Ok();
+  }
+
+  Result<int64_t> Seek(int fd, int64_t offset, int whence) override {
+    off_t r = ::lseek(fd, static_cast<off_t>(offset), whence);
+    if (r < 0) return Status::FromErrno(errno, "seek " + FdName(fd));
+    return static_cast<int64_t>(r);
   }
 
   Status Fsync(int fd) override {

@@ -363,7 +363,8 @@ Result<InstallOutcome> CacheSession::FreshInstall(const InstallRequest& request,
 
 namespace {
 Result<WheelName> WheelOf(const InstallRequest& request) {
-  Result<WheelName> w = ParseWheelFilename(Basename(request.wheel_path));
+  Result<WheelName> w = ParseWheelFilename(request.wheel_filename.empty() ? Basename(request.wheel_path)
+                                                                         : request.wheel_filename);
   if (!w.ok()) return w.status().Annotate(request.wheel_path);
   return w;
 }

@@ -46,6 +46,9 @@ struct InstallRequest {
   std::string wheel_path;  // the .whl file (for Read only its filename matters)
   std::string env_path;    // target environment directory (created if missing)
   LinkMode link_mode = LinkMode::kHardlink;
+  // The wheel filename that names the cache entry; empty: the basename of
+  // wheel_path (set it when wheel_path is a resolved store path).
+  std::string wheel_filename;
 };
 
 struct InstallOutcome {

@@ -71,7 +71,7 @@ class CacheTestBase : public ::testing::Test {
   }
 
   InstallRequest Req(const std::string& wheel, const std::string& env, LinkMode mode = LinkMode::kHardlink) {
-    return InstallRequest{wheel, dir_ + "/" + env, mode};
+    return InstallRequest{wheel, dir_ + "/" + env, mode, ""};
   }
 
   std::vector<std::string> List(const std::string& rel) const {

@@ -61,7 +61,7 @@ struct Sut {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
-  InstallRequest Req(int pkg) { return {wheels[static_cast<size_t>(pkg)], dir + "/env", LinkMode::kHardlink}; }
+  InstallRequest Req(int pkg) { return {wheels[static_cast<size_t>(pkg)], dir + "/env", LinkMode::kHardlink, ""}; }
 
   std::string dir, cache;
   std::vector<std::string> wheels;

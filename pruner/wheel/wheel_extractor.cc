@@ -9,8 +9,8 @@
 // against it (an inconsistent size or CRC is an ARCHIVE_WARN on the header,
 // which we refuse).
 //
-// Reads go through fs.Read; seeking uses lseek(2) on the same descriptor (the
-// FileSystem has no seek call; lseek moves the file offset and touches no data).
+// Reads go through fs.Read and seeks through fs.Seek on the same descriptor,
+// so the wheel can live in any FileSystem (e.g. an in-memory one).
 //
 // Zip cannot represent hard links: libarchive's zip writer drops the hardlink
 // field (the entry becomes a regular file) and its reader never sets one. The
@@ -23,6 +23,7 @@
 #include <locale.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 #include <set>
 #include <vector>
@@ -35,7 +36,7 @@ struct ReaderContext {
   FileSystem* fs = nullptr;
   int fd = -1;
   std::vector<char> buf;
-  Status read_error;  // the first failed fs.Read, reported instead of libarchive's text
+  Status read_error;  // the first failed fs.Read/Seek, reported instead of libarchive's text
 };
 
 la_ssize_t ReadCallback(struct archive* a, void* user, const void** out) {
@@ -53,7 +54,14 @@ la_ssize_t ReadCallback(struct archive* a, void* user, const void** out) {
 
 la_int64_t SeekCallback(struct archive*, void* user, la_int64_t offset, int whence) {
   auto* ctx = static_cast<ReaderContext*>(user);
-  return static_cast<la_int64_t>(::lseek(ctx->fd, static_cast<off_t>(offset), whence));
+  Result<int64_t> pos = ctx->fs->Seek(ctx->fd, static_cast<int64_t>(offset), whence);
+  if (!pos.ok()) {
+    // EINVAL is a bad request (before the start of the file): libarchive
+    // reports that as a corrupt archive itself. Anything else is an I/O error.
+    if (ctx->read_error.ok() && pos.status().os_error() != EINVAL) ctx->read_error = pos.status();
+    return ARCHIVE_FATAL;
+  }
+  return static_cast<la_int64_t>(*pos);
 }
 
 // libarchive converts entry names from the archive's charset (UTF-8 for
@@ -147,8 +155,9 @@ class Extractor {
   Result<ExtractedWheel> Run(int wheel_dirfd) {
     Utf8LocaleScope utf8;  // outlives the archive object below
     PC_ASSIGN_OR_RETURN(Fd in, fs_.OpenFile(wheel_dirfd, wheel_, O_RDONLY));
-    if (::lseek(in.get(), 0, SEEK_SET) < 0) {
-      return Status(StatusCode::kInvalidInput, wheel_ + ": not a seekable file");
+    if (Result<int64_t> pos = fs_.Seek(in.get(), 0, SEEK_SET); !pos.ok()) {
+      return Status(StatusCode::kInvalidInput, wheel_ + ": not a seekable file: " + pos.status().message(),
+                    pos.status().os_error());
     }
     ReaderContext ctx;
     ctx.fs = &fs_;

@@ -1,0 +1,120 @@
+#include "harness/engine/free_run.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "harness/engine/physical_checks.h"
+#include "harness/engine/removal_watcher.h"
+#include "harness/engine/run_directory.h"
+
+namespace prunecheck::harness {
+
+namespace {
+
+struct Stamped {
+  int64_t t_ns;
+  size_t order;       // arrival order, to keep ties stable
+  std::string actor;  // "(inotify)" for the watcher
+  ControlMessage message;
+};
+
+}  // namespace
+
+FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& options,
+                      const FreeRunOptions& free) {
+  FreeRunResult result;
+  const auto started = std::chrono::steady_clock::now();
+  if (Status v = Validate(config); !v.ok()) {
+    result.error = v;
+    return result;
+  }
+  if (options.transport != Transport::kProcess) {
+    result.error = Status(StatusCode::kInvalidInput, "free mode runs actors as processes only");
+    return result;
+  }
+  Result<PreparedRun> prepared = PrepareRun(config, seed, options.base_dir, &result.run_dir);
+  if (!prepared.ok()) {
+    result.error = prepared.status();
+    result.run_dir_kept = !result.run_dir.empty();
+    return result;
+  }
+  InvariantChecker checker;
+  checker.set_step_label("round");
+  const size_t n = config.actors.size();
+  const auto exit_timeout = std::chrono::milliseconds(config.unresponsive_ms);
+
+  for (int round = 0; round < free.rounds; ++round) {
+    if (round > 0 && std::chrono::steady_clock::now() - started >= free.duration) break;
+    RemovalWatcher watcher;
+    if (free.watch_removals) {
+      Status w = watcher.Start(prepared->cache);
+      if (!w.ok()) {
+        result.error = w.Annotate("starting the removal watcher");
+        break;
+      }
+    }
+    std::unique_ptr<ActorHost> host = MakeProcessActorHost(options.cache_actor);
+    std::vector<ActorEndpoint*> endpoints;
+    const uint64_t round_seed = seed + static_cast<uint64_t>(round) * 7919u;
+    for (size_t i = 0; i < n; ++i) {
+      ActorLaunchContext ctx = LaunchContext(*prepared, config, i, round_seed, options.lock_timeout_ms);
+      ctx.controlled = false;
+      ctx.max_delay_us = free.max_delay_us;
+      Result<ActorEndpoint*> ep = host->Launch(config.actors[i], ctx);
+      if (!ep.ok()) {
+        result.error = ep.status().Annotate("launching " + config.actors[i].name);
+        break;
+      }
+      endpoints.push_back(*ep);
+    }
+    if (!result.error.ok()) break;
+
+    std::vector<Stamped> stamped;
+    std::vector<ActorOutcome> outcomes(n);
+    std::vector<ControlMessage> msgs;
+    for (size_t i = 0; i < n; ++i) {
+      ActorStop end = endpoints[i]->WaitForExit(&msgs, exit_timeout);
+      for (ControlMessage& m : msgs) stamped.push_back({m.t_ns, stamped.size(), config.actors[i].name, std::move(m)});
+      msgs.clear();
+      outcomes[i].name = config.actors[i].name;
+      outcomes[i].role = config.actors[i].role;
+      outcomes[i].connected = endpoints[i]->connected();
+      outcomes[i].end = end;
+    }
+    host.reset();
+    if (free.watch_removals) {
+      for (ControlMessage& m : watcher.Stop()) stamped.push_back({m.t_ns, stamped.size(), "(inotify)", std::move(m)});
+    }
+    // One timeline: every actor's events and the watcher's, by CLOCK_MONOTONIC.
+    std::stable_sort(stamped.begin(), stamped.end(), [](const Stamped& a, const Stamped& b) {
+      return a.t_ns != b.t_ns ? a.t_ns < b.t_ns : a.order < b.order;
+    });
+    for (const Stamped& s : stamped) checker.OnMessage(round + 1, s.actor, s.message);
+    checker.CheckOutcomes(outcomes, false, 0);
+    result.rounds = round + 1;
+    result.actor_runs += static_cast<int>(n);
+    if (free.on_round) free.on_round(round + 1, checker.violations().size());
+    if (free.stop_at_first_violation && !checker.violations().empty()) break;
+  }
+
+  if (result.error.ok()) {
+    const ActorSpec* pruner = nullptr;
+    for (const ActorSpec& a : config.actors) {
+      if (a.role == "prune" && pruner == nullptr) pruner = &a;
+    }
+    CheckTreeAtQuiescence(config, prepared->cache, result.run_dir, pruner, &checker);
+  }
+  result.violations = checker.violations();
+  result.passed = result.error.ok() && result.violations.empty();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::error_code ec;
+  if (!options.keep && (result.passed || !options.keep_failed)) {
+    std::filesystem::remove_all(result.run_dir, ec);
+    result.run_dir_kept = false;
+  } else {
+    result.run_dir_kept = true;
+  }
+  return result;
+}
+
+}  // namespace prunecheck::harness

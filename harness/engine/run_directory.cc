@@ -1,0 +1,109 @@
+#include "harness/engine/run_directory.h"
+
+#include <stdlib.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "harness/engine/physical_checks.h"
+#include "pruner/base/id_source.h"
+#include "pruner/base/no_sync_file_system.h"
+#include "pruner/cache/cache_session.h"
+#include "pruner/profiles/profile_registry.h"
+#include "pruner/wheel/fixture_wheel.h"
+
+namespace prunecheck::harness {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+uint64_t ActorSeed(uint64_t seed, size_t index) { return seed * 1000003ull + index + 1; }
+
+// RunConfig::setup, sequentially and in-process, before any actor starts.
+Status Setup(const RunConfig& config, const PreparedRun& run, uint64_t seed) {
+  SeededIdSource ids(seed ^ 0x5e7u);
+  int n = 0;
+  for (const SetupOp& op : config.setup) {
+    ++n;
+    if (op.op == "age") {
+      PC_RETURN_IF_ERROR(AgeCache(run.cache, std::chrono::seconds(op.age_seconds)));
+      continue;
+    }
+    NoSyncFileSystem no_sync(DefaultFileSystem());
+    SessionOptions o;
+    o.profile = *FindProfile(op.profile);
+    o.fs = &no_sync;
+    o.ids = &ids;
+    o.grace = std::chrono::seconds(config.grace_seconds);
+    PC_ASSIGN_OR_RETURN(std::unique_ptr<CacheSession> s, CacheSession::Open(run.cache, o));
+    InstallRequest req{run.wheels.at(op.package), run.run_dir + "/env-setup", LinkMode::kHardlink, ""};
+    Status st;
+    if (op.op == "install") st = s->Install(req).status();
+    if (op.op == "refresh") st = s->Refresh(req).status();
+    if (op.op == "prune") st = s->Prune().status();
+    if (!st.ok()) return st.Annotate("setup step " + std::to_string(n) + " (" + op.op + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std::string& base_dir,
+                               std::string* run_dir_out) {
+  std::string tmpl = base_dir + "/prunecheck-run-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::FromErrno(errno, "creating a run directory under " + base_dir);
+  }
+  PreparedRun run;
+  run.run_dir = tmpl;
+  *run_dir_out = run.run_dir;
+  run.cache = run.run_dir + "/cache";
+  run.log_dir = run.run_dir + "/logs";
+  std::error_code ec;
+  fs::create_directories(run.log_dir, ec);
+  fs::create_directories(run.run_dir + "/wheels", ec);
+  if (ec) return Status(StatusCode::kIoError, "laying out " + run.run_dir + ": " + ec.message());
+
+  // Fixture wheels, one per package named anywhere in the config.
+  auto add_wheel = [&](const std::string& pkg) -> Status {
+    if (run.wheels.count(pkg)) return Status::Ok();
+    FixtureWheelSpec spec;
+    spec.distribution = pkg;
+    spec.file_count = config.fixture_files;
+    spec.seed = run.wheels.size() + 1;
+    PC_ASSIGN_OR_RETURN(std::string path, WriteFixtureWheel(run.run_dir + "/wheels", spec));
+    run.wheels[pkg] = path;
+    return Status::Ok();
+  };
+  for (const ActorSpec& a : config.actors) PC_RETURN_IF_ERROR(add_wheel(a.package));
+  for (const SetupOp& s : config.setup) PC_RETURN_IF_ERROR(add_wheel(s.package));
+
+  // Lay the cache out before any actor starts, so no actor's start-up races another's.
+  {
+    SessionOptions o;
+    o.profile = *FindProfile("reference");
+    PC_RETURN_IF_ERROR(CacheSession::Open(run.cache, o).status());
+  }
+  PC_RETURN_IF_ERROR(Setup(config, run, seed));
+  if (config.plant_canaries) PC_RETURN_IF_ERROR(PlantCanaries(run.run_dir, run.cache));
+  return run;
+}
+
+ActorLaunchContext LaunchContext(const PreparedRun& run, const RunConfig& config, size_t index, uint64_t seed,
+                                 int64_t lock_timeout_ms) {
+  const ActorSpec& spec = config.actors[index];
+  ActorLaunchContext ctx;
+  ctx.run_dir = run.run_dir;
+  ctx.cache = run.cache;
+  ctx.wheel = run.wheels.at(spec.package);
+  ctx.env = run.run_dir + "/env-" + spec.name;
+  ctx.log_dir = run.log_dir;
+  ctx.seed = ActorSeed(seed, index);
+  ctx.grace_seconds = config.grace_seconds;
+  ctx.controlled = true;
+  ctx.lock_timeout_ms = lock_timeout_ms;
+  return ctx;
+}
+
+}  // namespace prunecheck::harness

@@ -1,0 +1,38 @@
+// PreparedRun: a fresh run directory laid out for a RunConfig.
+//
+//   <run>/cache           the cache root, laid out and set up (RunConfig::setup)
+//   <run>/wheels/*.whl    one fixture wheel per package named in the config
+//   <run>/env-<actor>     each actor's environment (created by the actor)
+//   <run>/logs/           each actor's stdout and stderr
+//   <run>/outside/        canaries outside the root (RunConfig::plant_canaries)
+//
+// Thread-safety: reentrant.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "harness/engine/actor_host.h"
+#include "harness/engine/run_config.h"
+#include "pruner/base/status.h"
+
+namespace prunecheck::harness {
+
+struct PreparedRun {
+  std::string run_dir;
+  std::string cache;
+  std::string log_dir;
+  std::map<std::string, std::string> wheels;  // package -> wheel path
+};
+
+// Creates `<base_dir>/prunecheck-run-XXXXXX` and everything above. On
+// failure the directory (if created) is named in *run_dir_out and kept.
+Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std::string& base_dir,
+                               std::string* run_dir_out);
+
+// The launch context of actor `index` in a prepared run.
+ActorLaunchContext LaunchContext(const PreparedRun& run, const RunConfig& config, size_t index, uint64_t seed,
+                                 int64_t lock_timeout_ms);
+
+}  // namespace prunecheck::harness
