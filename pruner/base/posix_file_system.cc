@@ -145,6 +145,12 @@ Status ErrnoStatus(int err, std::string_view op, int dirfd, std::string_view nam
 
 std::string FdName(int fd) { return "fd " + std::to_string(fd) + " (" + DirName(fd) + ")"; }
 
+// `err` is taken before FdName() runs: its readlink() may overwrite errno
+// (an argument list like FromErrno(errno, FdName(fd)) has no evaluation order).
+Status FdErrno(int err, std::string_view op, int fd) {
+  return Status::FromErrno(err, std::string(op) + " " + FdName(fd));
+}
+
 FileType TypeOfMode(mode_t m) {
   if (S_ISREG(m)) return FileType::kRegular;
   if (S_ISDIR(m)) return FileType::kDirectory;
@@ -234,7 +240,7 @@ class PosixFileSystem final : public FileSystem {
 
   Result<size_t> Read(int fd, void* buf, size_t n) override {
     ssize_t r = RetryEintr([&] { return ::read(fd, buf, n); });
-    if (r < 0) return Status::FromErrno(errno, "read " + FdName(fd));
+    if (r < 0) return FdErrno(errno, "read", fd);
     return static_cast<size_t>(r);
   }
 
@@ -242,7 +248,7 @@ class PosixFileSystem final : public FileSystem {
     const char* p = static_cast<const char*>(buf);
     while (n > 0) {
       ssize_t r = RetryEintr([&] { return ::write(fd, p, n); });
-      if (r < 0) return Status::FromErrno(errno, "write " + FdName(fd));
+      if (r < 0) return FdErrno(errno, "write", fd);
       if (r == 0) return Status(StatusCode::kIoError, "write " + FdName(fd) + ": wrote 0 bytes");
       p += r;
       n -= static_cast<size_t>(r);
@@ -252,13 +258,13 @@ class PosixFileSystem final : public FileSystem {
 
   Result<int64_t> Seek(int fd, int64_t offset, int whence) override {
     off_t r = ::lseek(fd, static_cast<off_t>(offset), whence);
-    if (r < 0) return Status::FromErrno(errno, "seek " + FdName(fd));
+    if (r < 0) return FdErrno(errno, "seek", fd);
     return static_cast<int64_t>(r);
   }
 
   Status Fsync(int fd) override {
     if (RetryEintr([&] { return ::fsync(fd); }) != 0) {
-      return Status::FromErrno(errno, "fsync " + FdName(fd));
+      return FdErrno(errno, "fsync", fd);
     }
     return Status::Ok();
   }
@@ -276,7 +282,7 @@ class PosixFileSystem final : public FileSystem {
   Result<FileStat> FStat(int fd) override {
     struct stat st;
     if (RetryEintr([&] { return ::fstat(fd, &st); }) != 0) {
-      return Status::FromErrno(errno, "fstat " + FdName(fd));
+      return FdErrno(errno, "fstat", fd);
     }
     return ToFileStat(st);
   }
@@ -427,7 +433,7 @@ class PosixFileSystem final : public FileSystem {
 
   Status Unlock(int fd) override {
     if (RetryEintr([&] { return ::flock(fd, LOCK_UN); }) != 0) {
-      return Status::FromErrno(errno, "unlock " + FdName(fd));
+      return FdErrno(errno, "unlock", fd);
     }
     return Status::Ok();
   }
