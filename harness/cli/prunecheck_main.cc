@@ -3,6 +3,8 @@
 // crashes, and checks the invariants of DESIGN §5.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -12,16 +14,28 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/run_command.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/free_run.h"
+#include "harness/engine/interrupt.h"
 #include "harness/engine/run_report.h"
 #include "harness/process/process_actor.h"
+#include "harness/scenario/scenario_writer.h"
 #include "harness/strategy/strategy.h"
 
 namespace prunecheck::harness {
 namespace {
 
 enum ExitCode : int { kPass = 0, kViolation = 1, kBadInput = 2, kDiverged = 3, kHarnessError = 4 };
+
+// After a SIGINT/SIGTERM has been handled (actors killed, run directory
+// removed): die of that signal, so callers see an interrupted process.
+[[noreturn]] void ExitBySignal() {
+  const int sig = InterruptSignal();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+  std::_Exit(128 + sig);
+}
 
 std::string DefaultCacheActor(const char* argv0) {
   if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
@@ -54,6 +68,7 @@ struct ExploreArgs {
   bool keep_going = false;
   std::string json_out;
   std::string trace_out;
+  std::string save_failure;  // directory for the failing run as a scenario file
   std::string base_dir = "/tmp";
   int progress_every = 0;  // 0: every ~2 s
 };
@@ -168,6 +183,12 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
     const uint64_t run_seed = a.seed + static_cast<uint64_t>(i);
     RunResult r = RunControlled(*config, **strategy, run_seed, options);
     ++done;
+    if (InterruptSignal() != 0) {
+      std::printf("prunecheck explore: interrupted after %d runs (seed %llu was running); nothing left behind\n",
+                  done - 1, static_cast<unsigned long long>(run_seed));
+      std::fflush(stdout);
+      ExitBySignal();
+    }
     if (!r.error.ok()) {
       std::fprintf(stderr, "prunecheck explore: run %d (seed %llu) could not run: %s\n", i,
                    static_cast<unsigned long long>(run_seed), r.error.ToString().c_str());
@@ -204,6 +225,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
       std::vector<int> smaller = MinimizeChoices(
           r.choices,
           [&](const std::vector<int>& candidate) {
+            if (InterruptSignal() != 0) return false;
             ++attempts;
             std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(candidate);
             RunResult rr = RunControlled(replay_config, *replay, run_seed, quiet);
@@ -213,6 +235,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
             return false;
           },
           200);
+      if (InterruptSignal() != 0) ExitBySignal();
       // Re-run the minimized schedule once more to record its own trace.
       std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(smaller);
       RunOptions keep_opts = options;
@@ -236,6 +259,12 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
     if (!w.ok()) std::fprintf(stderr, "prunecheck: %s\n", w.ToString().c_str());
     std::printf("trace: %s\nevent digest: %s\nreproduce with:\n  %s replay %s\n", trace_path.c_str(),
                 r.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
+    if (!a.save_failure.empty()) {
+      ScenarioRunOptions so{a.transport, a.transport, cache_actor, a.base_dir, false};
+      Result<SavedScenario> saved = SaveFailureScenario(trace, a.save_failure, so);
+      if (!saved.ok()) std::fprintf(stderr, "prunecheck: --save-failure: %s\n", saved.status().ToString().c_str());
+      if (saved.ok()) std::printf("scenario: %s\n  %s run %s\n", saved->path.c_str(), ShellQuote(self).c_str(), ShellQuote(saved->path).c_str());
+    }
     if (!a.json_out.empty()) results.push_back(ResultJson(*config, r, run_seed, a.strategy));
     if (!a.keep_going) break;
   }
@@ -276,6 +305,11 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
     std::fflush(stdout);
   };
   FreeRunResult r = RunFree(*config, a.seed, options, fo);
+  if (InterruptSignal() != 0) {
+    std::printf("prunecheck stress: interrupted after %d rounds; nothing left behind\n", r.rounds);
+    std::fflush(stdout);
+    ExitBySignal();
+  }
   if (!r.error.ok()) {
     std::fprintf(stderr, "prunecheck stress: %s\n", r.error.ToString().c_str());
     if (r.run_dir_kept) std::fprintf(stderr, "  run directory kept: %s\n", r.run_dir.c_str());
@@ -321,6 +355,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
     options.keep_failed = (i + 1 == times);  // keep only the last replay's directory
     std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(trace->choices);
     last = RunControlled(config, *replay, trace->seed, options);
+    if (InterruptSignal() != 0) ExitBySignal();
     if (!last.error.ok()) {
       std::fprintf(stderr, "prunecheck replay: %s\n", last.error.ToString().c_str());
       return kHarnessError;
@@ -347,7 +382,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
 
 int main(int argc, char** argv) {
   using namespace prunecheck::harness;
-  InstallHarnessSignalHandlers();
+  InstallHarnessSignalHandlers(/*defer_exit=*/true);
   CLI::App app{"prunecheck: concurrency testing for package-cache GC and locking protocols"};
   app.require_subcommand(1);
   app.footer(
@@ -396,6 +431,7 @@ int main(int argc, char** argv) {
   explore->add_flag("!--no-minimize", ex.minimize, "do not minimize a failing schedule");
   explore->add_flag("--keep-going", ex.keep_going, "continue after the first failing run");
   explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
+  explore->add_option("--save-failure", ex.save_failure, "also write the (minimized) failing run as a scenario file in this directory");
   explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
 
   ExploreArgs st;
@@ -426,6 +462,8 @@ int main(int argc, char** argv) {
   replay->add_flag("--keep", replay_keep, "keep the run directory");
   replay->add_option("--json", replay_json, "write the result as JSON here");
 
+  std::unique_ptr<RunCommand> run = AddRunCommand(app, [&] { return cache_actor; });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -447,6 +485,7 @@ int main(int argc, char** argv) {
     fo.watch_removals = !no_watch;
     return Stress(st, fo, cache_actor);
   }
+  if (run->parsed()) return run->Execute();
   if (replay->parsed()) return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json);
   return kHarnessError;
 }

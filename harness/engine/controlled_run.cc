@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "harness/engine/interrupt.h"
 #include "harness/engine/physical_checks.h"
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
@@ -146,14 +147,20 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     state.step = step;
     state.actor_count = static_cast<int>(n);
     state.last = result.choices.empty() ? -1 : result.choices.back();
+    state.points.assign(n, "");
     for (size_t i = 0; i < n; ++i) {
       if (endpoints[i] == nullptr || !endpoints[i]->connected()) continue;
       if (stops[i].kind == StopKind::kYield) state.enabled.push_back(static_cast<int>(i));
       if (stops[i].kind == StopKind::kBlocked || stops[i].kind == StopKind::kUnresponsive) {
         state.blocked.push_back(static_cast<int>(i));
       }
+      if (stops[i].kind == StopKind::kYield || stops[i].kind == StopKind::kBlocked) state.points[i] = stops[i].point;
     }
     if (state.enabled.empty() && state.blocked.empty()) break;
+    if (int sig = InterruptSignal(); sig != 0) {
+      result.error = Status(StatusCode::kBusy, "interrupted by signal " + std::to_string(sig));
+      break;
+    }
     if (step >= config.max_steps) {
       step_limit_hit = true;
       break;
@@ -201,6 +208,18 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   }
   result.steps = step;
   strategy.EndRun(step);
+  if (InterruptSignal() != 0) {
+    // Abandon the run: its verdict would mean nothing. Every actor is gone
+    // once the host is; the run directory goes too unless asked to keep it.
+    host.reset();
+    if (!options.keep) {
+      std::error_code rm_ec;
+      fs::remove_all(result.run_dir, rm_ec);
+    }
+    result.run_dir_kept = options.keep;
+    if (result.error.ok()) result.error = Status(StatusCode::kBusy, "interrupted by signal " + std::to_string(InterruptSignal()));
+    return result;
+  }
 
   // Black boxes ran free all along; wait for them now.
   for (size_t i = 0; i < n; ++i) {
@@ -235,7 +254,8 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   result.event_digest = digest.FinishUrlsafeBase64();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::error_code ec;
-  if (!options.keep && (result.passed || !options.keep_failed)) {
+  // An interrupted run leaves nothing behind (unless --keep).
+  if (!options.keep && (result.passed || !options.keep_failed || InterruptSignal() != 0)) {
     fs::remove_all(result.run_dir, ec);
     result.run_dir_kept = false;
   } else {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "harness/engine/interrupt.h"
 #include "harness/engine/physical_checks.h"
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
@@ -45,6 +46,10 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
 
   for (int round = 0; round < free.rounds; ++round) {
     if (round > 0 && std::chrono::steady_clock::now() - started >= free.duration) break;
+    if (int sig = InterruptSignal(); sig != 0) {
+      result.error = Status(StatusCode::kBusy, "interrupted by signal " + std::to_string(sig));
+      break;
+    }
     RemovalWatcher watcher;
     if (free.watch_removals) {
       Status w = watcher.Start(prepared->cache);
@@ -97,6 +102,9 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     if (free.stop_at_first_violation && !checker.violations().empty()) break;
   }
 
+  if (result.error.ok() && InterruptSignal() != 0) {
+    result.error = Status(StatusCode::kBusy, "interrupted by signal " + std::to_string(InterruptSignal()));
+  }
   if (result.error.ok()) {
     const ActorSpec* pruner = nullptr;
     for (const ActorSpec& a : config.actors) {
@@ -108,7 +116,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
   result.passed = result.error.ok() && result.violations.empty();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::error_code ec;
-  if (!options.keep && (result.passed || !options.keep_failed)) {
+  if (!options.keep && (result.passed || !options.keep_failed || InterruptSignal() != 0)) {
     std::filesystem::remove_all(result.run_dir, ec);
     result.run_dir_kept = false;
   } else {

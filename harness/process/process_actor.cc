@@ -30,6 +30,8 @@
 
 #include "harness/process/process_actor.h"
 
+#include "harness/engine/interrupt.h"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -91,14 +93,24 @@ void UnregisterGroup(pid_t pgid) {
   }
 }
 
+std::atomic<bool> g_defer_exit{false};
+
 extern "C" void HarnessSignalHandler(int sig) {
   const int saved_errno = errno;
   for (std::atomic<pid_t>& slot : g_live_groups) {
     const pid_t pgid = slot.load();
     if (pgid > 0) ::kill(-pgid, SIGKILL);
   }
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);  // pending until we return (sig is blocked in its handler), then fatal
+  // Both SIGINT and SIGTERM go back to their default: a second one is fatal at once.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  if (g_defer_exit.load()) {
+    // The engine sees this between steps, removes the run directory and
+    // re-raises the signal itself.
+    NoteInterrupt(sig);
+  } else {
+    ::raise(sig);  // pending until we return (sig is blocked in its handler), then fatal
+  }
   errno = saved_errno;
 }
 
@@ -219,6 +231,9 @@ class ProcessEndpoint final : public ActorEndpoint {
 
   // Launches the process. On failure nothing is left running.
   Status Start() {
+    if (spec_.argv.empty() || spec_.argv[0].empty()) {
+      return Status(StatusCode::kInvalidInput, "actor " + spec_.name + ": empty argv");
+    }
     int sv[2] = {-1, -1};
     if (spec_.use_channel && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
       return Status::FromErrno(errno, "socketpair for actor " + spec_.name);
@@ -240,11 +255,8 @@ class ProcessEndpoint final : public ActorEndpoint {
       if (err.fd < 0) return Status::FromErrno(errno, "opening stderr file " + spec_.stderr_path);
     }
 
-    if (spec_.argv.empty() || spec_.argv[0].empty()) {
-      return Status(StatusCode::kInvalidInput, "actor " + spec_.name + ": empty argv");
-    }
     std::filesystem::path exe = spec_.argv[0];
-    if (spec_.argv[0].find('/') == std::string::npos) {
+    if (spec_.argv[0].find('/') == std::string::npos) {  // looked up in the harness's PATH
       exe = bp::environment::find_executable(spec_.argv[0]);
       if (exe.empty()) {
         return Status(StatusCode::kNotFound, "actor " + spec_.name + ": " + spec_.argv[0] + " not found in PATH");
@@ -677,7 +689,8 @@ std::vector<pid_t> ProcessActorHost::LivePids() const {
   return pids;
 }
 
-void InstallHarnessSignalHandlers() {
+void InstallHarnessSignalHandlers(bool defer_exit) {
+  g_defer_exit.store(defer_exit);
   if (g_handlers_installed.exchange(true)) return;
   struct sigaction sa {};
   sa.sa_handler = HarnessSignalHandler;

@@ -61,9 +61,12 @@ class ProcessActorHost {
   std::unique_ptr<Impl> impl_;
 };
 
-// SIGINT/SIGTERM: kill every live actor group of every host, restore the
-// default action and re-raise (so the harness exits with the signal).
-// Idempotent.
-void InstallHarnessSignalHandlers();
+// SIGINT/SIGTERM: kill every live actor group of every host and restore the
+// default action. Then, by default, re-raise (the harness dies of the
+// signal at once); with `defer_exit`, record it (harness/engine/interrupt.h)
+// so the engine can remove the run directory first and re-raise itself.
+// A second signal is fatal at once either way. Idempotent (the last
+// `defer_exit` given wins).
+void InstallHarnessSignalHandlers(bool defer_exit = false);
 
 }  // namespace prunecheck::harness

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -435,8 +436,9 @@ TEST(ProcessActorTest, ActorDiesWhenTheHarnessDiesWithoutCleanup) {
     auto* host = new ProcessActorHost();  // never destroyed, on purpose
     ProcessSpec spec;
     spec.name = "orphan";
-    spec.argv = {"sleep", "1000"};
+    spec.argv = {"sleep", "600"};
     spec.use_channel = false;
+    spec.stderr_path = "/dev/null";  // if it leaks, it must not hold the test's stderr open
     Result<ActorEndpoint*> ep = host->Spawn(spec);
     if (!ep.ok()) ::_exit(2);
     const pid_t actor = host->LivePids().at(0);
@@ -475,11 +477,13 @@ TEST(ProcessActorTest, SigintToTheHarnessKillsEveryActorGroup) {
     InstallHarnessSignalHandlers();
     InstallHarnessSignalHandlers();  // idempotent
     ProcessActorHost host;
-    Result<ActorEndpoint*> ep = host.Spawn(Actor("blocked", R"(
-sleep 1000 &
+    ProcessSpec spec = Actor("blocked", R"(
+sleep 600 &
 send "{\"type\":\"yield\",\"point\":\"p\",\"subject\":\"$!\"}"
 IFS= read -r go <&"$fd"
-)"));
+)");
+    spec.stderr_path = "/dev/null";  // if they leak, they must not hold the test's stderr open
+    Result<ActorEndpoint*> ep = host.Spawn(spec);
     if (!ep.ok()) ::_exit(2);
     ActorStop stop = (*ep)->WaitForStop(nullptr, kLong);
     if (stop.kind != StopKind::kYield) ::_exit(3);
@@ -581,6 +585,40 @@ send '{"type":"result","exit_code":0,"status":"ok"}'
   EXPECT_EQ(fd_line, "fd=3");
   // ls's own directory descriptor is the one extra entry.
   EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3", "4"}));
+}
+
+// The real actor binary, end to end: a prune of an empty cache under full control.
+TEST(ProcessActorTest, CacheActorPrunesUnderControl) {
+  const char* cache_actor = std::getenv("PRUNECHECK_CACHE_ACTOR");
+  if (cache_actor == nullptr) GTEST_SKIP() << "PRUNECHECK_CACHE_ACTOR is not set (run through ctest)";
+  const std::string dir = MakeTempDir();
+  ProcessActorHost host;
+  ProcessSpec spec;
+  spec.name = "pruner";
+  spec.argv = {cache_actor, "prune", "--cache", dir + "/cache", "--profile", "reference"};
+  spec.stdout_path = dir + "/pruner.stdout";
+  spec.stderr_path = dir + "/pruner.stderr";
+  ActorEndpoint* ep = SpawnOrDie(host, spec);
+  ASSERT_NE(ep, nullptr);
+  std::vector<ControlMessage> msgs;
+  std::vector<std::string> points;
+  ActorStop stop;
+  for (int steps = 0; steps < 1000; ++steps) {
+    stop = ep->WaitForStop(&msgs, kLong);
+    if (stop.kind != StopKind::kYield && stop.kind != StopKind::kBlocked) break;
+    points.push_back(stop.point);
+    ep->Resume();
+  }
+  ASSERT_EQ(stop.kind, StopKind::kFinished) << StopKindName(stop.kind) << ": " << stop.message << "\n"
+                                            << ReadFile(dir + "/pruner.stderr");
+  EXPECT_EQ(stop.exit_code, 0);
+  EXPECT_NE(std::find(points.begin(), points.end(), "prune.begin"), points.end());
+  EXPECT_NE(std::find(points.begin(), points.end(), "prune.done"), points.end());
+  const bool locked = std::any_of(msgs.begin(), msgs.end(), [](const ControlMessage& m) {
+    return m.type == MessageType::kEvent && m.kind == "lock_acquired";
+  });
+  EXPECT_TRUE(locked);
+  EXPECT_TRUE(host.LivePids().empty());
 }
 
 TEST(ProcessActorTest, SpawnFailureLeavesNoChild) {

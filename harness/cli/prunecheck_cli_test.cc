@@ -1,0 +1,145 @@
+// The prunecheck binary end to end: what it leaves behind, and its exit codes.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Binary() {
+  const char* b = std::getenv("PRUNECHECK_BINARY");
+  return b ? b : "prunecheck";
+}
+
+// Starts prunecheck with `args`, stdout/stderr to `log`. Returns its pid.
+pid_t Start(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    std::string bin = Binary();
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class PrunecheckCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/prunecheck-cli-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    runs_ = dir_ + "/runs";
+    fs::create_directories(runs_);
+    // Orphaned descendants come to us, so "nothing left" is checkable.
+    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  }
+  void TearDown() override {
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string dir_, runs_;
+};
+
+TEST_F(PrunecheckCliTest, HundredRunsSomeInterruptedLeaveNoProcessZombieOrRunDirectory) {
+  int interrupted = 0;
+  for (int i = 0; i < 100; ++i) {
+    const std::string log = dir_ + "/log-" + std::to_string(i);
+    const std::string seed = std::to_string(i + 1);
+    if (i % 10 == 3) {
+      // Mid-run: a black box tells us its pid through a FIFO and then sleeps;
+      // once we have read it, the harness is inside the run.
+      const std::string fifo = dir_ + "/ready-" + std::to_string(i);
+      ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+      pid_t h = Start({"explore", "--installer", "reference", "--black-box", "echo $$ > " + fifo + "; exec sleep 1000",
+                       "--runs", "1", "--seed", seed, "--base-dir", runs_},
+                      log);
+      std::ifstream in(fifo);
+      pid_t sleeper = 0;
+      in >> sleeper;
+      ASSERT_GT(sleeper, 0) << Slurp(log);
+      ASSERT_EQ(kill(h, SIGINT), 0);
+      int status = 0;
+      ASSERT_EQ(waitpid(h, &status, 0), h);
+      EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << "status " << status << "\n" << Slurp(log);
+      // The black box is gone (and not a zombie of ours either: reaped below).
+      while (waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+      EXPECT_EQ(kill(sleeper, 0), -1);
+      EXPECT_EQ(errno, ESRCH);
+      ++interrupted;
+    } else {
+      pid_t h = Start({"explore", "--installer", "reference", "--pruner", "reference", "--runs", "1", "--seed", seed,
+                       "--base-dir", runs_},
+                      log);
+      int status = 0;
+      ASSERT_EQ(waitpid(h, &status, 0), h);
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(log);
+    }
+  }
+  EXPECT_EQ(interrupted, 10);
+  // No child, grandchild or orphan left: as subreaper, any survivor would be ours.
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+  // No run directory left.
+  EXPECT_TRUE(fs::is_empty(runs_)) << "left behind: " << fs::directory_iterator(runs_)->path();
+}
+
+TEST_F(PrunecheckCliTest, BadInputExitsTwoWithAClearMessage) {
+  const std::string log = dir_ + "/log";
+  pid_t h = Start({"explore", "--installer", "uv-9.9", "--base-dir", runs_}, log);
+  int status = 0;
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(Slurp(log).find("unknown profile 'uv-9.9'"), std::string::npos) << Slurp(log);
+  EXPECT_TRUE(fs::is_empty(runs_));
+}
+
+TEST_F(PrunecheckCliTest, ViolationExitsOneAndPrintsAReplayCommand) {
+  const std::string log = dir_ + "/log";
+  pid_t h = Start({"explore", "--installer", "uv-0.8.18", "--pruner", "uv-0.8.18", "--strategy", "pct", "--seed", "1",
+                   "--base-dir", runs_, "--trace-out", dir_ + "/trace.json"},
+                  log);
+  int status = 0;
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << Slurp(log);
+  const std::string out = Slurp(log);
+  EXPECT_NE(out.find("[no-in-use-removal]"), std::string::npos) << out;
+  EXPECT_NE(out.find(" replay " + dir_ + "/trace.json"), std::string::npos) << out;
+  h = Start({"replay", dir_ + "/trace.json", "--times", "3"}, log + ".replay");
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // the violation, reproduced
+  EXPECT_NE(Slurp(log + ".replay").find("identical event sequence in 3 of 3 replays"), std::string::npos)
+      << Slurp(log + ".replay");
+  fs::remove_all(runs_);
+}
+
+}  // namespace
