@@ -29,6 +29,7 @@ struct SchedulingState {
   std::vector<int> blocked;     // actors waiting for a lock, ascending
   int last = -1;                // the actor that ran the previous step, or -1
   int actor_count = 0;          // total actors in the scenario
+  std::vector<std::string> points;  // current yield point of each actor (index = actor), empty if none
 };
 
 class Strategy {
