@@ -165,7 +165,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
     return kBadInput;
   }
   RunOptions options;
-  options.transport = a.transport == "thread" ? Transport::kThread : Transport::kProcess;
+  options.transport = *ParseTransport(a.transport);  // CLI11 checked the name
   options.cache_actor = cache_actor;
   options.base_dir = a.base_dir;
   options.keep = a.keep;
@@ -346,7 +346,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   RunConfig config = ReplayConfig(*trace);
   RunOptions options;
   std::string transport = transport_override.empty() ? trace->transport : transport_override;
-  options.transport = transport == "thread" ? Transport::kThread : Transport::kProcess;
+  options.transport = *ParseTransport(transport);
   options.cache_actor = cache_actor;
   options.keep = keep;
   int identical = 0;
@@ -425,9 +425,9 @@ int main(int argc, char** argv) {
   explore->add_option("--kill-prob", ex.kill_prob, "probability of killing the chosen actor at each step")
       ->check(CLI::Range(0.0, 1.0));
   explore->add_option("--kill-at", ex.kill_at, "kill ACTOR (or *) at its Nth arrival at POINT: ACTOR@POINT[#N]");
-  explore->add_option("--transport", ex.transport, "process | thread")
+  explore->add_option("--transport", ex.transport, "process | thread | memory")
       ->capture_default_str()
-      ->check(CLI::IsMember({"process", "thread"}));
+      ->check(CLI::IsMember({"process", "thread", "memory"}));
   explore->add_flag("!--no-minimize", ex.minimize, "do not minimize a failing schedule");
   explore->add_flag("--keep-going", ex.keep_going, "continue after the first failing run");
   explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
@@ -458,7 +458,7 @@ int main(int argc, char** argv) {
   replay->add_option("trace", trace_path, "trace file written by explore")->required()->check(CLI::ExistingFile);
   replay->add_option("--times", times, "replay this many times")->capture_default_str()->check(CLI::PositiveNumber);
   replay->add_option("--transport", replay_transport, "override the trace's transport")
-      ->check(CLI::IsMember({"process", "thread"}));
+      ->check(CLI::IsMember({"process", "thread", "memory"}));
   replay->add_flag("--keep", replay_keep, "keep the run directory");
   replay->add_option("--json", replay_json, "write the result as JSON here");
 

@@ -12,6 +12,7 @@
 
 #include "harness/engine/actor_endpoint.h"
 #include "harness/engine/run_config.h"
+#include "pruner/base/file_system.h"
 #include "pruner/base/status.h"
 
 namespace prunecheck::harness {
@@ -40,8 +41,9 @@ class ActorHost {
 // Real processes: cache-actor (at `cache_actor_path`) for the built-in roles,
 // the given argv for role "command". Defined in process_launcher.cc.
 std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path);
-// The same actor code on threads in this process (controlled mode only).
-std::unique_ptr<ActorHost> MakeThreadActorHost();
+// The same actor code on threads in this process (controlled mode only),
+// working through `fs` (REQUIRES: outlives the host).
+std::unique_ptr<ActorHost> MakeThreadActorHost(FileSystem* fs);
 
 // The cache-actor arguments that play `spec` in `ctx` (without argv[0]).
 std::vector<std::string> CacheActorArgs(const ActorSpec& spec, const ActorLaunchContext& ctx);

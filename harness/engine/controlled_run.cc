@@ -15,6 +15,7 @@
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
 #include "pruner/base/id_source.h"
+#include "pruner/base/mem_file_system.h"
 #include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
@@ -54,6 +55,22 @@ std::vector<std::string> NormalizedEventLines(const RunResult& r, const RunConfi
   return lines;
 }
 
+Result<Transport> ParseTransport(const std::string& name) {
+  if (name == "process") return Transport::kProcess;
+  if (name == "thread") return Transport::kThread;
+  if (name == "memory") return Transport::kMemory;
+  return Status(StatusCode::kInvalidInput, "unknown transport '" + name + "' (expected process, thread or memory)");
+}
+
+std::string_view TransportName(Transport t) {
+  switch (t) {
+    case Transport::kProcess: return "process";
+    case Transport::kThread: return "thread";
+    case Transport::kMemory: return "memory";
+  }
+  return "?";
+}
+
 RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t seed, const RunOptions& options) {
   RunResult result;
   const auto started = std::chrono::steady_clock::now();
@@ -62,7 +79,11 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     return result;
   }
 
-  Result<PreparedRun> prepared = PrepareRun(config, seed, options.base_dir, &result.run_dir);
+  // The memory transport's run lives in a file system of its own.
+  std::unique_ptr<MemFileSystem> memfs;
+  if (options.transport == Transport::kMemory) memfs = std::make_unique<MemFileSystem>();
+  FileSystem& fsys = memfs ? static_cast<FileSystem&>(*memfs) : *DefaultFileSystem();
+  Result<PreparedRun> prepared = PrepareRun(fsys, config, seed, options.base_dir, &result.run_dir);
   if (!prepared.ok()) {
     result.error = prepared.status();
     result.run_dir_kept = !result.run_dir.empty();
@@ -71,9 +92,9 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   const std::string cache = prepared->cache;
 
   // Launch.
-  std::unique_ptr<ActorHost> host = options.transport == Transport::kThread
-                                        ? MakeThreadActorHost()
-                                        : MakeProcessActorHost(options.cache_actor);
+  std::unique_ptr<ActorHost> host = options.transport == Transport::kProcess
+                                        ? MakeProcessActorHost(options.cache_actor)
+                                        : MakeThreadActorHost(&fsys);
   const size_t n = config.actors.size();
   std::vector<ActorEndpoint*> endpoints(n, nullptr);
   std::vector<ActorStop> stops(n);
@@ -117,6 +138,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   auto run_black_box = [&](size_t j, int at_step) -> Status {
     deferred[j] = false;
     RemovalWatcher watcher;
+    if (memfs) return Status(StatusCode::kInvalidInput, "black boxes need the process transport");
     PC_RETURN_IF_ERROR(watcher.Start(cache));
     ActorLaunchContext ctx = LaunchContext(*prepared, config, j, seed, options.lock_timeout_ms);
     Result<ActorEndpoint*> ep = host->Launch(config.actors[j], ctx);
@@ -212,7 +234,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     // Abandon the run: its verdict would mean nothing. Every actor is gone
     // once the host is; the run directory goes too unless asked to keep it.
     host.reset();
-    if (!options.keep) {
+    if (!options.keep && !memfs) {
       std::error_code rm_ec;
       fs::remove_all(result.run_dir, rm_ec);
     }
@@ -242,7 +264,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   for (const ActorSpec& a : config.actors) {
     if (a.role == "prune" && pruner == nullptr) pruner = &a;
   }
-  CheckTreeAtQuiescence(config, cache, result.run_dir, pruner, &checker);
+  CheckTreeAtQuiescence(fsys, config, cache, result.run_dir, pruner, &checker);
 
   result.violations = checker.violations();
   result.passed = result.violations.empty() && result.error.ok();
@@ -255,7 +277,9 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::error_code ec;
   // An interrupted run leaves nothing behind (unless --keep).
-  if (!options.keep && (result.passed || !options.keep_failed || InterruptSignal() != 0)) {
+  if (memfs) {
+    result.run_dir_kept = false;  // it lived in memory, and goes with it
+  } else if (!options.keep && (result.passed || !options.keep_failed || InterruptSignal() != 0)) {
     fs::remove_all(result.run_dir, ec);
     result.run_dir_kept = false;
   } else {

@@ -22,7 +22,15 @@
 
 namespace prunecheck::harness {
 
-enum class Transport { kProcess, kThread };
+// kProcess: real processes (cache-actor, or any command), on the real disk.
+// kThread: the same actor code on threads in this process, on the real disk.
+// kMemory: threads on a MemFileSystem of the run's own: no disk at all, the
+//   fastest; the run's tree exists only in memory (replay with another
+//   transport to look at it).
+enum class Transport { kProcess, kThread, kMemory };
+
+Result<Transport> ParseTransport(const std::string& name);
+std::string_view TransportName(Transport t);
 
 struct RunOptions {
   Transport transport = Transport::kProcess;

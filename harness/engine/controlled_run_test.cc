@@ -157,3 +157,43 @@ TEST(RunConfigTest, RejectsUnknownProfileRoleAndKillTarget) {
 
 }  // namespace
 }  // namespace prunecheck::harness
+
+namespace prunecheck::harness {
+namespace {
+
+TEST(MemoryTransportTest, SameEventSequenceAsOnDisk) {
+  RunConfig c = Config({{"install", "uv-0.8.18"}, {"read", "reference"}, {"refresh", "pr-20116"},
+                        {"prune", "uv-0.8.18"}},
+                       /*setup_install=*/true);
+  c.kill_probability = 0.05;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    auto on_disk = MakeRandomStrategy(seed);
+    auto in_memory = MakeRandomStrategy(seed);
+    RunOptions disk = InProcess();
+    RunOptions memory = InProcess();
+    memory.transport = Transport::kMemory;
+    RunResult a = RunControlled(c, *on_disk, seed, disk);
+    RunResult b = RunControlled(c, *in_memory, seed, memory);
+    ASSERT_TRUE(a.error.ok() && b.error.ok()) << a.error.ToString() << b.error.ToString();
+    EXPECT_EQ(a.event_digest, b.event_digest) << "seed " << seed << "\n" << Summary(c, a) << Summary(c, b);
+    EXPECT_EQ(a.violations.size(), b.violations.size()) << "seed " << seed;
+  }
+}
+
+TEST(MemoryTransportTest, ReferenceActorsWithRandomKillsNeverViolateInThousandRuns) {
+  RunConfig c = Config({{"install", "reference"}, {"read", "reference"}, {"refresh", "reference"},
+                        {"prune", "reference"}, {"clean", "reference"}},
+                       /*setup_install=*/true);
+  c.kill_probability = 0.05;
+  RunOptions memory = InProcess();
+  memory.transport = Transport::kMemory;
+  auto s = MakePctStrategy(5, 3);
+  for (int i = 0; i < 1000; ++i) {
+    RunResult r = RunControlled(c, *s, 7000 + static_cast<uint64_t>(i), memory);
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    ASSERT_TRUE(r.passed) << "seed " << 7000 + i << ":\n" << Summary(c, r);
+  }
+}
+
+}  // namespace
+}  // namespace prunecheck::harness

@@ -33,7 +33,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     result.error = Status(StatusCode::kInvalidInput, "free mode runs actors as processes only");
     return result;
   }
-  Result<PreparedRun> prepared = PrepareRun(config, seed, options.base_dir, &result.run_dir);
+  Result<PreparedRun> prepared = PrepareRun(*DefaultFileSystem(), config, seed, options.base_dir, &result.run_dir);
   if (!prepared.ok()) {
     result.error = prepared.status();
     result.run_dir_kept = !result.run_dir.empty();
@@ -110,7 +110,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     for (const ActorSpec& a : config.actors) {
       if (a.role == "prune" && pruner == nullptr) pruner = &a;
     }
-    CheckTreeAtQuiescence(config, prepared->cache, result.run_dir, pruner, &checker);
+    CheckTreeAtQuiescence(*DefaultFileSystem(), config, prepared->cache, result.run_dir, pruner, &checker);
   }
   result.violations = checker.violations();
   result.passed = result.error.ok() && result.violations.empty();

@@ -3,12 +3,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "pruner/base/file_lock.h"
 #include "pruner/base/file_system.h"
+#include "pruner/base/fs_util.h"
 #include "pruner/cache/cache_layout.h"
 #include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_session.h"
@@ -16,21 +14,18 @@
 
 namespace prunecheck::harness {
 
-namespace fs = std::filesystem;
-
-Status PlantCanaries(const std::string& run_dir, const std::string& cache) {
-  std::error_code ec;
-  fs::create_directories(run_dir + "/outside", ec);
-  if (ec) return Status(StatusCode::kIoError, "planting canaries: " + ec.message());
-  std::ofstream(run_dir + "/outside/canary.txt") << kCanaryContent;
-  fs::create_directories(cache + "/" + kCanaryBait, ec);
-  if (!ec) fs::create_directory_symlink(run_dir + "/outside", cache + "/" + kCanaryBait + "/escape", ec);
-  if (ec) return Status(StatusCode::kIoError, "planting canaries: " + ec.message());
-  return Status::Ok();
+Status PlantCanaries(FileSystem& fsys, const std::string& run_dir, const std::string& cache) {
+  const std::string outside = run_dir + "/outside";
+  const std::string bait = cache + "/" + kCanaryBait;
+  Status st = MakeUserDirs(fsys, outside);
+  if (st.ok()) st = WriteFile(fsys, AT_FDCWD, outside + "/canary.txt", kCanaryContent);
+  if (st.ok()) st = MakeUserDirs(fsys, bait);
+  if (st.ok()) st = fsys.Symlink(outside, AT_FDCWD, bait + "/escape");
+  return st.Annotate("planting canaries");
 }
 
-Status AgeCache(const std::string& cache, std::chrono::seconds by) {
-  FileSystem* fsys = DefaultFileSystem();
+Status AgeCache(FileSystem& fs_ref, const std::string& cache, std::chrono::seconds by) {
+  FileSystem* fsys = &fs_ref;
   PC_ASSIGN_OR_RETURN(Fd root, fsys->OpenDir(AT_FDCWD, cache));
   auto age_all_in = [&](const std::string& rel, bool temps_only) -> Status {
     Result<Fd> dir = rel.empty() ? fsys->OpenDir(root.get(), ".") : fsys->OpenDir(root.get(), rel);
@@ -85,23 +80,23 @@ void CheckLocksReleased(FileSystem& fsys, int root, InvariantChecker* checker) {
   for (const DirEntry& f : *files) try_lock(std::string(layout::kLocksDir) + "/" + f.name);
 }
 
-void CheckCanaries(const std::string& run_dir, InvariantChecker* checker) {
-  std::ifstream in(run_dir + "/outside/canary.txt");
-  std::stringstream content;
-  content << in.rdbuf();
-  if (!in.good() && content.str().empty()) {
-    checker->Add({"containment", "", run_dir + "/outside/canary.txt", -1,
-                  "the canary outside the cache root was deleted (a deletion followed a symlink out of the root)"});
-  } else if (content.str() != kCanaryContent) {
-    checker->Add({"containment", "", run_dir + "/outside/canary.txt", -1, "the canary outside the cache root was changed"});
+void CheckCanaries(FileSystem& fsys, const std::string& run_dir, InvariantChecker* checker) {
+  const std::string canary = run_dir + "/outside/canary.txt";
+  Result<std::string> content = ReadFileToString(fsys, AT_FDCWD, canary);
+  if (!content.ok()) {
+    checker->Add({"containment", "", canary, -1,
+                  "the canary outside the cache root is gone (" + content.status().ToString() +
+                      "): a deletion followed a symlink out of the root"});
+  } else if (*content != kCanaryContent) {
+    checker->Add({"containment", "", canary, -1, "the canary outside the cache root was changed"});
   }
 }
 
 }  // namespace
 
-void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, const std::string& run_dir,
-                           const ActorSpec* pruner, InvariantChecker* checker) {
-  FileSystem* fsys = DefaultFileSystem();
+void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const std::string& cache,
+                           const std::string& run_dir, const ActorSpec* pruner, InvariantChecker* checker) {
+  FileSystem* fsys = &fs_ref;
   Result<Fd> root = fsys->OpenDir(AT_FDCWD, cache);
   if (!root.ok()) {
     checker->Add({"containment", "", cache, -1, "the cache root itself is gone: " + root.status().ToString()});
@@ -115,12 +110,13 @@ void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, co
     // unreferenced and no temp dir may remain.
     SessionOptions o;
     o.profile = *FindProfile(pruner->profile);
+    o.fs = fsys;
     o.grace = std::chrono::seconds(config.grace_seconds);
     o.lock_timeout = std::chrono::milliseconds(5000);
     Result<std::unique_ptr<CacheSession>> s = CacheSession::Open(cache, o);
     Status st = s.status();
     if (st.ok()) st = (*s)->Prune().status();
-    if (st.ok()) st = AgeCache(cache, std::chrono::seconds(config.grace_seconds + 7200));
+    if (st.ok()) st = AgeCache(*fsys, cache, std::chrono::seconds(config.grace_seconds + 7200));
     if (st.ok()) st = (*s)->Prune().status();
     if (!st.ok()) {
       checker->Add({"bounded-growth", pruner->name, "", -1, "the final prune failed: " + st.ToString()});
@@ -144,7 +140,7 @@ void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, co
       ScanInto(*fsys, root->get(), "after the final prune", checker);
     }
   }
-  if (config.plant_canaries) CheckCanaries(run_dir, checker);
+  if (config.plant_canaries) CheckCanaries(*fsys, run_dir, checker);
 }
 
 }  // namespace prunecheck::harness

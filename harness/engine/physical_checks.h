@@ -14,6 +14,7 @@
 
 #include "harness/engine/invariant_checker.h"
 #include "harness/engine/run_config.h"
+#include "pruner/base/file_system.h"
 #include "pruner/base/status.h"
 
 namespace prunecheck::harness {
@@ -21,15 +22,17 @@ namespace prunecheck::harness {
 inline constexpr const char* kCanaryContent = "prunecheck canary: must survive every prune\n";
 inline constexpr const char* kCanaryBait = ".tmpcanary";  // a temp dir in the root, bait for pruners
 
-Status PlantCanaries(const std::string& run_dir, const std::string& cache);
+// All of these work through `fsys` (the real disk, or a MemFileSystem for the
+// memory transport).
+Status PlantCanaries(FileSystem& fsys, const std::string& run_dir, const std::string& cache);
 
 // Moves mtimes back by `by` for every archive, temp dir and first-seen marker:
 // how a run makes an hour pass without waiting for it.
-Status AgeCache(const std::string& cache, std::chrono::seconds by);
+Status AgeCache(FileSystem& fsys, const std::string& cache, std::chrono::seconds by);
 
 // `pruner`: the first prune actor, whose profile does the final prunes (none:
 // bounded growth is not judged).
-void CheckTreeAtQuiescence(const RunConfig& config, const std::string& cache, const std::string& run_dir,
-                           const ActorSpec* pruner, InvariantChecker* checker);
+void CheckTreeAtQuiescence(FileSystem& fsys, const RunConfig& config, const std::string& cache,
+                           const std::string& run_dir, const ActorSpec* pruner, InvariantChecker* checker);
 
 }  // namespace prunecheck::harness

@@ -3,9 +3,10 @@
 #include <stdlib.h>
 
 #include <cerrno>
-#include <filesystem>
+#include <fcntl.h>
 
 #include "harness/engine/physical_checks.h"
+#include "pruner/base/fs_util.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_session.h"
@@ -14,23 +15,21 @@
 
 namespace prunecheck::harness {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 uint64_t ActorSeed(uint64_t seed, size_t index) { return seed * 1000003ull + index + 1; }
 
 // RunConfig::setup, sequentially and in-process, before any actor starts.
-Status Setup(const RunConfig& config, const PreparedRun& run, uint64_t seed) {
+Status Setup(FileSystem& fsys, const RunConfig& config, const PreparedRun& run, uint64_t seed) {
   SeededIdSource ids(seed ^ 0x5e7u);
   int n = 0;
   for (const SetupOp& op : config.setup) {
     ++n;
     if (op.op == "age") {
-      PC_RETURN_IF_ERROR(AgeCache(run.cache, std::chrono::seconds(op.age_seconds)));
+      PC_RETURN_IF_ERROR(AgeCache(fsys, run.cache, std::chrono::seconds(op.age_seconds)));
       continue;
     }
-    NoSyncFileSystem no_sync(DefaultFileSystem());
+    NoSyncFileSystem no_sync(&fsys);
     SessionOptions o;
     o.profile = *FindProfile(op.profile);
     o.fs = &no_sync;
@@ -49,21 +48,24 @@ Status Setup(const RunConfig& config, const PreparedRun& run, uint64_t seed) {
 
 }  // namespace
 
-Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std::string& base_dir,
-                               std::string* run_dir_out) {
-  std::string tmpl = base_dir + "/prunecheck-run-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    return Status::FromErrno(errno, "creating a run directory under " + base_dir);
-  }
+Result<PreparedRun> PrepareRun(FileSystem& fsys, const RunConfig& config, uint64_t seed,
+                               const std::string& base_dir, std::string* run_dir_out) {
   PreparedRun run;
-  run.run_dir = tmpl;
+  if (&fsys == DefaultFileSystem()) {
+    std::string tmpl = base_dir + "/prunecheck-run-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return Status::FromErrno(errno, "creating a run directory under " + base_dir);
+    }
+    run.run_dir = tmpl;
+  } else {
+    run.run_dir = base_dir + "/prunecheck-run-memory";
+    PC_RETURN_IF_ERROR(MakeUserDirs(fsys, run.run_dir));
+  }
   *run_dir_out = run.run_dir;
   run.cache = run.run_dir + "/cache";
   run.log_dir = run.run_dir + "/logs";
-  std::error_code ec;
-  fs::create_directories(run.log_dir, ec);
-  fs::create_directories(run.run_dir + "/wheels", ec);
-  if (ec) return Status(StatusCode::kIoError, "laying out " + run.run_dir + ": " + ec.message());
+  PC_RETURN_IF_ERROR(MakeUserDirs(fsys, run.log_dir).Annotate("laying out " + run.run_dir));
+  PC_RETURN_IF_ERROR(MakeUserDirs(fsys, run.run_dir + "/wheels").Annotate("laying out " + run.run_dir));
 
   // Fixture wheels, one per package named anywhere in the config.
   auto add_wheel = [&](const std::string& pkg) -> Status {
@@ -72,7 +74,9 @@ Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std
     spec.distribution = pkg;
     spec.file_count = config.fixture_files;
     spec.seed = run.wheels.size() + 1;
-    PC_ASSIGN_OR_RETURN(std::string path, WriteFixtureWheel(run.run_dir + "/wheels", spec));
+    PC_ASSIGN_OR_RETURN(std::string bytes, BuildFixtureWheel(spec));
+    const std::string path = run.run_dir + "/wheels/" + FixtureWheelFilename(spec);
+    PC_RETURN_IF_ERROR(WriteFile(fsys, AT_FDCWD, path, bytes));
     run.wheels[pkg] = path;
     return Status::Ok();
   };
@@ -81,12 +85,14 @@ Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std
 
   // Lay the cache out before any actor starts, so no actor's start-up races another's.
   {
+    NoSyncFileSystem no_sync(&fsys);
     SessionOptions o;
     o.profile = *FindProfile("reference");
+    o.fs = &no_sync;
     PC_RETURN_IF_ERROR(CacheSession::Open(run.cache, o).status());
   }
-  PC_RETURN_IF_ERROR(Setup(config, run, seed));
-  if (config.plant_canaries) PC_RETURN_IF_ERROR(PlantCanaries(run.run_dir, run.cache));
+  PC_RETURN_IF_ERROR(Setup(fsys, config, run, seed));
+  if (config.plant_canaries) PC_RETURN_IF_ERROR(PlantCanaries(fsys, run.run_dir, run.cache));
   return run;
 }
 

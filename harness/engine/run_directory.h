@@ -15,6 +15,7 @@
 
 #include "harness/engine/actor_host.h"
 #include "harness/engine/run_config.h"
+#include "pruner/base/file_system.h"
 #include "pruner/base/status.h"
 
 namespace prunecheck::harness {
@@ -26,10 +27,12 @@ struct PreparedRun {
   std::map<std::string, std::string> wheels;  // package -> wheel path
 };
 
-// Creates `<base_dir>/prunecheck-run-XXXXXX` and everything above. On
-// failure the directory (if created) is named in *run_dir_out and kept.
-Result<PreparedRun> PrepareRun(const RunConfig& config, uint64_t seed, const std::string& base_dir,
-                               std::string* run_dir_out);
+// Creates `<base_dir>/prunecheck-run-XXXXXX` and everything above, through
+// `fsys` (the real disk, or a MemFileSystem, where the name is fixed: the
+// file system is the run's own). On failure the directory (if created) is
+// named in *run_dir_out.
+Result<PreparedRun> PrepareRun(FileSystem& fsys, const RunConfig& config, uint64_t seed,
+                               const std::string& base_dir, std::string* run_dir_out);
 
 // The launch context of actor `index` in a prepared run.
 ActorLaunchContext LaunchContext(const PreparedRun& run, const RunConfig& config, size_t index, uint64_t seed,

@@ -32,7 +32,7 @@ Trace MakeTrace(const RunConfig& config, const RunResult& r, uint64_t seed, cons
   t.config = config;
   t.seed = seed;
   t.strategy = strategy;
-  t.transport = transport == Transport::kThread ? "thread" : "process";
+  t.transport = std::string(TransportName(transport));
   t.choices = r.choices;
   t.kills = r.kills;
   t.event_digest = r.event_digest;
@@ -92,8 +92,8 @@ Result<Trace> ReadTrace(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     return Status(StatusCode::kInvalidInput, path + ": " + e.what());
   }
-  if (t.transport != "process" && t.transport != "thread") {
-    return Status(StatusCode::kInvalidInput, path + ": transport must be process or thread");
+  if (!ParseTransport(t.transport).ok()) {
+    return Status(StatusCode::kInvalidInput, path + ": transport must be process, thread or memory");
   }
   Result<RunConfig> c = RunConfigFromJson(j.value("config", nlohmann::json()));
   if (!c.ok()) return c.status().Annotate(path);
