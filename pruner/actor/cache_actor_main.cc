@@ -199,8 +199,10 @@ class Actor {
         for (const std::string& s : v) std::printf(" %s", s.c_str());
         std::printf("\n");
       };
-      std::printf("prune (%s, grace %llds): %zu archives referenced\n", args_.profile.c_str(),
-                  static_cast<long long>(session->grace().count()), r->referenced);
+      const bool uses_grace = session->profile().selection != PruneSelection::kAllUnreferenced;
+      std::printf("prune (%s%s): %zu archives referenced\n", args_.profile.c_str(),
+                  uses_grace ? (", grace " + std::to_string(session->grace().count()) + "s").c_str() : "",
+                  r->referenced);
       list("removed archives", r->removed_archives);
       list("removed temp dirs", r->removed_temp_dirs);
       list("removed other", r->removed_other);

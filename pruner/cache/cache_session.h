@@ -127,6 +127,9 @@ class CacheSession {
                                       FileLock& op_lock);
   Result<InstallOutcome> UseCached(const InstallRequest& request, const WheelName& wheel,
                                    FileLock& op_lock);
+  // For profiles that honour entry leases: try-locks locks/<id>.lock
+  // exclusive into *lease. Returns false when someone holds it (in use).
+  Result<bool> TakeRemovalLease(std::string_view id, FileLock* lease);
   // Removes archive `id` per the profile's removal mode, reporting events.
   // `lease` (may be empty) is the exclusive entry lock, released/unlinked here.
   Status RemoveArchive(std::string_view id, FileLock lease);

@@ -50,14 +50,10 @@ Result<CleanReport> CacheSession::Clean(std::string_view package) {
     if (!st.ok()) continue;
     points_->Yield("clean.before_remove", id);
     FileLock lease;
-    if (profile_->pruner_honours_entry_locks) {
-      Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
-      if (!l.ok()) {
-        if (!l.status().Is(StatusCode::kWouldBlock)) return l.status();
-        report.skipped_in_use.push_back(id);
-        continue;
-      }
-      lease = std::move(l).value();
+    PC_ASSIGN_OR_RETURN(bool free, TakeRemovalLease(id, &lease));
+    if (!free) {
+      report.skipped_in_use.push_back(id);
+      continue;
     }
     PC_RETURN_IF_ERROR(RemoveArchive(id, std::move(lease)));
     report.removed_archives.push_back(id);

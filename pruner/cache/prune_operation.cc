@@ -82,6 +82,17 @@ class SeenMarkers {
 
 }  // namespace
 
+Result<bool> CacheSession::TakeRemovalLease(std::string_view id, FileLock* lease) {
+  if (!profile_->pruner_honours_entry_locks) return true;
+  Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
+  if (!l.ok()) {
+    if (l.status().Is(StatusCode::kWouldBlock)) return false;
+    return l.status();
+  }
+  *lease = std::move(l).value();
+  return true;
+}
+
 Status CacheSession::RemoveTopLevel(std::string_view name, std::string_view point) {
   points_->Yield(point, name);
   points_->Report({EventKind::kRemoveBegin, std::string(name), "top-level"});
@@ -248,14 +259,10 @@ Result<PruneReport> CacheSession::Prune() {
       const std::string& id = eligible[i];
       points_->Yield("prune.before_remove", id);
       FileLock lease;
-      if (profile_->pruner_honours_entry_locks) {
-        Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
-        if (!l.ok()) {
-          if (!l.status().Is(StatusCode::kWouldBlock)) return l.status();
-          report.skipped_in_use.push_back(id);
-          continue;
-        }
-        lease = std::move(l).value();
+      PC_ASSIGN_OR_RETURN(bool free, TakeRemovalLease(id, &lease));
+      if (!free) {
+        report.skipped_in_use.push_back(id);
+        continue;
       }
       batch.emplace_back(id, std::move(lease));
     }

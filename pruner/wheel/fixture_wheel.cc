@@ -27,6 +27,7 @@
 // directory, would accept a local-header-only patch silently and write all
 // the data, which is one reason the extractor uses the seekable reader.)
 #include "pruner/wheel/fixture_wheel.h"
+#include "pruner/wheel/utf8_locale_scope.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -97,28 +98,6 @@ std::vector<GeneratedFile> GenerateFiles(const FixtureWheelSpec& spec) {
   return files;
 }
 
-// Pathnames are handed to libarchive as UTF-8 and written as UTF-8; its
-// conversions go through the current locale, which in the "C" locale cannot
-// represent non-ASCII names. The writer runs under C.UTF-8 on this thread.
-class Utf8LocaleScope {
- public:
-  Utf8LocaleScope() {
-    loc_ = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-    if (loc_ != static_cast<locale_t>(nullptr)) old_ = ::uselocale(loc_);
-  }
-  ~Utf8LocaleScope() {
-    if (loc_ != static_cast<locale_t>(nullptr)) {
-      ::uselocale(old_);
-      ::freelocale(loc_);
-    }
-  }
-  Utf8LocaleScope(const Utf8LocaleScope&) = delete;
-  Utf8LocaleScope& operator=(const Utf8LocaleScope&) = delete;
-
- private:
-  locale_t loc_ = static_cast<locale_t>(nullptr);
-  locale_t old_ = static_cast<locale_t>(nullptr);
-};
 
 la_ssize_t AppendCallback(struct archive*, void* user, const void* buf, size_t n) {
   static_cast<std::string*>(user)->append(static_cast<const char*>(buf), n);

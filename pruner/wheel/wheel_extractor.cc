@@ -16,6 +16,7 @@
 // field (the entry becomes a regular file) and its reader never sets one. The
 // hardlink check below is defence in depth for that reason.
 #include "pruner/wheel/wheel_extractor.h"
+#include "pruner/wheel/utf8_locale_scope.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -64,29 +65,6 @@ la_int64_t SeekCallback(struct archive*, void* user, la_int64_t offset, int when
   return static_cast<la_int64_t>(*pos);
 }
 
-// libarchive converts entry names from the archive's charset (UTF-8 for
-// wheels) to the *current locale's*; in the "C" locale a non-ASCII name fails
-// to convert and the entry has no usable name. While extracting, this thread
-// uses C.UTF-8 (uselocale is per thread, so other threads are unaffected).
-class Utf8LocaleScope {
- public:
-  Utf8LocaleScope() {
-    loc_ = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-    if (loc_ != static_cast<locale_t>(nullptr)) old_ = ::uselocale(loc_);
-  }
-  ~Utf8LocaleScope() {
-    if (loc_ != static_cast<locale_t>(nullptr)) {
-      ::uselocale(old_);
-      ::freelocale(loc_);
-    }
-  }
-  Utf8LocaleScope(const Utf8LocaleScope&) = delete;
-  Utf8LocaleScope& operator=(const Utf8LocaleScope&) = delete;
-
- private:
-  locale_t loc_ = static_cast<locale_t>(nullptr);
-  locale_t old_ = static_cast<locale_t>(nullptr);
-};
 
 struct ArchiveDeleter {
   void operator()(struct archive* a) const { archive_read_free(a); }
