@@ -1,6 +1,6 @@
 // Controlled schedules per second for a 3-actor scenario (an installer, a
 // reader of a cached wheel and a pruner, all on the reference profile),
-// multi-process and in-process, side by side in one run.
+// multi-process, in-process on disk and in-process in memory, side by side.
 //
 //   build/default/bench/schedules_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true --benchmark_out=bench.json
@@ -69,9 +69,11 @@ void RunSchedules(benchmark::State& state, Transport transport) {
 
 void BM_ControlledSchedule_MultiProcess(benchmark::State& state) { RunSchedules(state, Transport::kProcess); }
 void BM_ControlledSchedule_InProcess(benchmark::State& state) { RunSchedules(state, Transport::kThread); }
+void BM_ControlledSchedule_InMemory(benchmark::State& state) { RunSchedules(state, Transport::kMemory); }
 
 BENCHMARK(BM_ControlledSchedule_MultiProcess)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 BENCHMARK(BM_ControlledSchedule_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_ControlledSchedule_InMemory)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
 
 }  // namespace
 }  // namespace prunecheck::harness
