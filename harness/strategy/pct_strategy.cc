@@ -28,18 +28,11 @@
 #include <vector>
 
 #include "harness/strategy/strategy.h"
+#include "harness/strategy/uniform_draw.h"
 
 namespace prunecheck::harness {
 namespace {
 
-// Uniform in [0, n), n > 0.
-uint64_t Below(std::mt19937_64& rng, uint64_t n) {
-  const uint64_t threshold = (0 - n) % n;  // == 2^64 mod n
-  for (;;) {
-    const uint64_t r = rng();
-    if (r >= threshold) return r % n;
-  }
-}
 
 class PctStrategy final : public Strategy {
  public:
@@ -89,7 +82,7 @@ class PctStrategy final : public Strategy {
     priority_.resize(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) priority_[static_cast<size_t>(i)] = depth_ + i;
     for (size_t i = priority_.size(); i > 1; --i) {
-      std::swap(priority_[i - 1], priority_[static_cast<size_t>(Below(rng_, i))]);
+      std::swap(priority_[i - 1], priority_[static_cast<size_t>(UniformBelow(rng_, i))]);
     }
 
     // depth-1 distinct change points in [1, k], kept in draw order so that
@@ -97,7 +90,7 @@ class PctStrategy final : public Strategy {
     const int m = std::min(depth_ - 1, k_);
     change_points_.clear();
     while (static_cast<int>(change_points_.size()) < m) {
-      const int p = 1 + static_cast<int>(Below(rng_, static_cast<uint64_t>(k_)));
+      const int p = 1 + static_cast<int>(UniformBelow(rng_, static_cast<uint64_t>(k_)));
       if (std::find(change_points_.begin(), change_points_.end(), p) == change_points_.end()) {
         change_points_.push_back(p);
       }

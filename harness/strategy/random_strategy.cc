@@ -13,19 +13,11 @@
 #include <vector>
 
 #include "harness/strategy/strategy.h"
+#include "harness/strategy/uniform_draw.h"
 
 namespace prunecheck::harness {
 namespace {
 
-// Uniform in [0, n), n > 0. Rejects the top partial block of 2^64 so every
-// residue is equally likely.
-uint64_t Below(std::mt19937_64& rng, uint64_t n) {
-  const uint64_t threshold = (0 - n) % n;  // == 2^64 mod n
-  for (;;) {
-    const uint64_t r = rng();
-    if (r >= threshold) return r % n;
-  }
-}
 
 class RandomStrategy final : public Strategy {
  public:
@@ -36,7 +28,7 @@ class RandomStrategy final : public Strategy {
   int Pick(const SchedulingState& state) override {
     const std::vector<int>& pool = state.enabled.empty() ? state.blocked : state.enabled;
     if (pool.empty()) return -1;
-    return pool[static_cast<size_t>(Below(rng_, pool.size()))];
+    return pool[static_cast<size_t>(UniformBelow(rng_, pool.size()))];
   }
 
  private:
