@@ -193,13 +193,22 @@ TEST(MemFsTest, FileLockWorksOnMemFs) {
   req.mode = LockMode::kExclusive;
   req.wait = LockRequest::Wait::kBlocking;
   req.timeout = std::chrono::milliseconds(10000);
-  std::thread t([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    (void)c->Release();
-  });
-  Result<FileLock> d = FileLock::Acquire(no_sync, none, root->get(), ".lock", req);
-  t.join();
+  // The holder lets go exactly when the waiter reports it is blocked: the
+  // blocking path is exercised deterministically, without sleeping.
+  struct ReleaseWhenBlocked final : YieldPoints {
+    FileLock* holder = nullptr;
+    int blocked = 0;
+    void Yield(std::string_view, std::string_view) override {}
+    void Report(const Event&) override {}
+    void Blocked(std::string_view, std::chrono::microseconds) override {
+      ++blocked;
+      (void)holder->Release();
+    }
+  } release_when_blocked;
+  release_when_blocked.holder = &c.value();
+  Result<FileLock> d = FileLock::Acquire(no_sync, release_when_blocked, root->get(), ".lock", req);
   EXPECT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(release_when_blocked.blocked, 1);
 }
 
 TEST(MemFsTest, ConcurrentUseFromThreads) {
