@@ -1,8 +1,8 @@
 // ActorEndpoint: one actor as the scheduler sees it, whatever runs it.
 //
 // Implemented by ProcessActor (a real OS process spawned with Boost.Process,
-// talking over the control channel; harness/process/) and ThreadActor (the
-// same actor code on a thread in this process; harness/engine/). The
+// talking over the control channel; harness/process/) and InProcessActor (the
+// same actor code as a fiber in this process; harness/engine/). The
 // controlled-mode engine only ever resumes one endpoint and then waits for
 // that endpoint's next stop, so a run is a deterministic function of the
 // choices made.
@@ -47,7 +47,7 @@ class ActorEndpoint {
   // Lets the actor run from its current yield/blocked point to its next one.
   virtual void Resume() = 0;
   // SIGKILL (processes: the whole group) / abandon at the current point
-  // (threads). Afterwards WaitForStop returns kDied.
+  // (fibers). Afterwards WaitForStop returns kDied.
   virtual void Kill() = 0;
   // SIGSTOP / SIGCONT of the group (long pauses; processes only).
   virtual void Pause() {}

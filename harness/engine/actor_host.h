@@ -1,4 +1,4 @@
-// ActorHost: starts the actors of one run, as processes or as threads.
+// ActorHost: starts the actors of one run, as processes or in-process fibers.
 //
 // The engine asks the host for an endpoint per ActorSpec; the host owns the
 // endpoints and, on destruction, guarantees none is left running.
@@ -41,9 +41,9 @@ class ActorHost {
 // Real processes: cache-actor (at `cache_actor_path`) for the built-in roles,
 // the given argv for role "command". Defined in process_launcher.cc.
 std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path);
-// The same actor code on threads in this process (controlled mode only),
-// working through `fs` (REQUIRES: outlives the host).
-std::unique_ptr<ActorHost> MakeThreadActorHost(FileSystem* fs);
+// The same actor code as fibers on the calling thread (controlled mode
+// only), working through `fs` (REQUIRES: outlives the host).
+std::unique_ptr<ActorHost> MakeInProcessActorHost(FileSystem* fs);
 
 // The cache-actor arguments that play `spec` in `ctx` (without argv[0]).
 std::vector<std::string> CacheActorArgs(const ActorSpec& spec, const ActorLaunchContext& ctx);

@@ -71,6 +71,25 @@ std::string_view TransportName(Transport t) {
   return "?";
 }
 
+namespace {
+
+// Charges the time since the previous lap to one phase of the run.
+class PhaseClock {
+ public:
+  explicit PhaseClock(RunPhaseSeconds* phases) : phases_(phases), last_(std::chrono::steady_clock::now()) {}
+  void Lap(double RunPhaseSeconds::*phase) {
+    const auto now = std::chrono::steady_clock::now();
+    phases_->*phase += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  RunPhaseSeconds* phases_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace
+
 RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t seed, const RunOptions& options) {
   RunResult result;
   const auto started = std::chrono::steady_clock::now();
@@ -83,6 +102,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   std::unique_ptr<MemFileSystem> memfs;
   if (options.transport == Transport::kMemory) memfs = std::make_unique<MemFileSystem>();
   FileSystem& fsys = memfs ? static_cast<FileSystem&>(*memfs) : *DefaultFileSystem();
+  PhaseClock clock(&result.phases);
   Result<PreparedRun> prepared = PrepareRun(fsys, config, seed, options.base_dir, &result.run_dir);
   if (!prepared.ok()) {
     result.error = prepared.status();
@@ -90,11 +110,12 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     return result;
   }
   const std::string cache = prepared->cache;
+  clock.Lap(&RunPhaseSeconds::prepare);
 
   // Launch.
   std::unique_ptr<ActorHost> host = options.transport == Transport::kProcess
                                         ? MakeProcessActorHost(options.cache_actor)
-                                        : MakeThreadActorHost(&fsys);
+                                        : MakeInProcessActorHost(&fsys);
   const size_t n = config.actors.size();
   std::vector<ActorEndpoint*> endpoints(n, nullptr);
   std::vector<ActorStop> stops(n);
@@ -159,6 +180,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     if (stops[i].kind == StopKind::kUnresponsive) unresponsive[i] = true;
   }
 
+  clock.Lap(&RunPhaseSeconds::launch);
   std::mt19937_64 fault_rng(seed ^ 0xfa017u);
   std::vector<std::map<std::string, int>> occurrences(n);
   strategy.BeginRun();
@@ -230,6 +252,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   }
   result.steps = step;
   strategy.EndRun(step);
+  clock.Lap(&RunPhaseSeconds::schedule);
   if (InterruptSignal() != 0) {
     // Abandon the run: its verdict would mean nothing. Every actor is gone
     // once the host is; the run directory goes too unless asked to keep it.
@@ -258,6 +281,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     result.outcomes[i].unresponsive = unresponsive[i];
   }
   host.reset();  // every actor is gone from here on
+  clock.Lap(&RunPhaseSeconds::finish);
 
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
@@ -266,6 +290,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   }
   CheckTreeAtQuiescence(fsys, config, cache, result.run_dir, pruner, &checker);
 
+  clock.Lap(&RunPhaseSeconds::check);
   result.violations = checker.violations();
   result.passed = result.violations.empty() && result.error.ok();
   Sha256 digest;
@@ -285,6 +310,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   } else {
     result.run_dir_kept = true;
   }
+  clock.Lap(&RunPhaseSeconds::cleanup);
   return result;
 }
 

@@ -23,8 +23,10 @@
 namespace prunecheck::harness {
 
 // kProcess: real processes (cache-actor, or any command), on the real disk.
-// kThread: the same actor code on threads in this process, on the real disk.
-// kMemory: threads on a MemFileSystem of the run's own: no disk at all, the
+// kThread: the same actor code in this process (each actor a fiber on the
+//   engine's thread: harness/engine/fiber.h), on the real disk. The name is
+//   kept from when actors were threads; scenario files say "thread".
+// kMemory: in-process on a MemFileSystem of the run's own: no disk at all, the
 //   fastest; the run's tree exists only in memory (replay with another
 //   transport to look at it).
 enum class Transport { kProcess, kThread, kMemory };
@@ -54,6 +56,19 @@ struct KillRecord {
   int step = 0;
 };
 
+// Where a run's wall-clock time went (seconds), for progress reports and
+// benchmarks: laying out the run directory and setup operations, starting
+// the actors (up to each one's first point), the schedule itself, letting
+// every actor end, the checks at quiescence, and removing the run directory.
+struct RunPhaseSeconds {
+  double prepare = 0;
+  double launch = 0;
+  double schedule = 0;
+  double finish = 0;
+  double check = 0;
+  double cleanup = 0;
+};
+
 struct RunResult {
   bool passed = false;
   std::vector<HarnessViolation> violations;
@@ -66,6 +81,7 @@ struct RunResult {
   std::string run_dir;
   bool run_dir_kept = false;
   double seconds = 0;
+  RunPhaseSeconds phases;
   Status error;                    // set when the run could not be carried out at all
 };
 

@@ -56,6 +56,25 @@ TEST(ControlledRunTest, LegacyInstallerAndPrunerViolateNoInUseRemoval) {
   EXPECT_TRUE(found) << Summary(c, r);
 }
 
+TEST(ControlledRunTest, PhaseTimesAccountForTheRun) {
+  RunConfig c = Config({{"install", "reference"}, {"prune", "reference"}}, /*setup_install=*/true);
+  auto s = MakeRandomStrategy(3);
+  RunResult r = RunControlled(c, *s, 3, InProcess());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  const RunPhaseSeconds& p = r.phases;
+  for (double v : {p.prepare, p.launch, p.schedule, p.finish, p.check, p.cleanup}) EXPECT_GE(v, 0);
+  EXPECT_GT(p.prepare, 0);   // a setup install happened
+  EXPECT_GT(p.schedule, 0);  // steps were taken
+  EXPECT_GT(p.check, 0);
+  // r.seconds stops before the run directory is removed (cleanup).
+  const double before_cleanup = p.prepare + p.launch + p.schedule + p.finish + p.check;
+  EXPECT_LE(before_cleanup, r.seconds * 1.0001 + 1e-6);
+  EXPECT_GE(before_cleanup, r.seconds * 0.5) << "most of the run's time is in no phase";
+  const nlohmann::json j = ResultJson(c, r, 3, "random");
+  ASSERT_TRUE(j.contains("phase_seconds")) << j.dump();
+  EXPECT_DOUBLE_EQ(j["phase_seconds"]["schedule"].get<double>(), p.schedule);
+}
+
 TEST(ControlledRunTest, ReferenceActorsWithRandomKillsNeverViolate) {
   RunConfig c = Config({{"install", "reference"}, {"read", "reference"}, {"refresh", "reference"},
                         {"prune", "reference"}},

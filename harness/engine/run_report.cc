@@ -115,6 +115,9 @@ nlohmann::json ResultJson(const RunConfig& config, const RunResult& r, uint64_t 
   j["strategy"] = strategy;
   j["steps"] = r.steps;
   j["seconds"] = r.seconds;
+  j["phase_seconds"] = {{"prepare", r.phases.prepare}, {"launch", r.phases.launch},
+                        {"schedule", r.phases.schedule}, {"finish", r.phases.finish},
+                        {"check", r.phases.check},     {"cleanup", r.phases.cleanup}};
   j["event_digest"] = r.event_digest;
   j["run_dir"] = r.run_dir_kept ? r.run_dir : "";
   nlohmann::json actors = nlohmann::json::array();

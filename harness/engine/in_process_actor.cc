@@ -1,19 +1,19 @@
-// The in-process transport: the same CacheSession code an actor process runs,
-// on a thread, handing a baton back and forth with the engine at every yield
-// point. Exactly one side runs at a time, so a controlled run is as
-// deterministic here as with processes, and much faster (no exec, no socket).
+// The in-process transports: the same CacheSession code an actor process
+// runs, as a fiber on the engine's thread (harness/engine/fiber.h). The
+// engine's WaitForStop runs the actor from its last yield point to its next
+// one and returns; exactly one side runs at a time, so a controlled run is
+// as deterministic here as with processes, and much faster (no exec, no
+// socket, no thread handoff).
 //
 // A kill makes the actor's pending Yield/Blocked throw ActorKilled, which
 // unwinds the operation: RAII closes every fd, which releases every flock —
 // what SIGKILL does to a process — and skips every cleanup a crash would skip.
 #include <time.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <exception>
 
 #include "harness/engine/actor_host.h"
+#include "harness/engine/fiber.h"
 #include "pruner/actor/exit_codes.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/no_sync_file_system.h"
@@ -31,39 +31,28 @@ int64_t MonotonicNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-class ThreadActor final : public ActorEndpoint, private YieldPoints {
+class InProcessActor final : public ActorEndpoint, private YieldPoints {
  public:
-  ThreadActor(ActorSpec spec, ActorLaunchContext ctx, FileSystem* fs)
-      : spec_(std::move(spec)), ctx_(std::move(ctx)), fs_(fs) {}
+  InProcessActor(ActorSpec spec, ActorLaunchContext ctx, FileSystem* fs)
+      : spec_(std::move(spec)), ctx_(std::move(ctx)), fs_(fs), fiber_([this] { Main(); }) {}
 
-  ~ThreadActor() override {
-    {
-      std::unique_lock<std::mutex> l(mu_);
-      if (!done_) {
-        killed_ = true;
-        actor_turn_ = true;
-        cv_.notify_all();
-      }
+  ~InProcessActor() override {
+    // A suspended actor is unwound as if killed, so its fds (and flocks) are
+    // released before the run's file system goes away.
+    if (fiber_.started() && !fiber_.finished()) {
+      killed_ = true;
+      fiber_.Resume();
     }
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void Start() {
-    actor_turn_ = true;
-    thread_ = std::thread([this] { Main(); });
   }
 
   const std::string& name() const override { return spec_.name; }
   bool connected() const override { return true; }
 
-  ActorStop WaitForStop(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
-    SpinUntil(false);
-    std::unique_lock<std::mutex> l(mu_);
-    if (!cv_.wait_for(l, timeout, [&] { return !actor_turn_.load(); })) {
-      ActorStop s;
-      s.kind = StopKind::kUnresponsive;
-      return s;
-    }
+  // The actor runs here, on the caller's thread, from its last stop to its
+  // next one; `timeout` cannot apply (it never waits for anything but us).
+  ActorStop WaitForStop(std::vector<ControlMessage>* messages, std::chrono::milliseconds) override {
+    if (actor_turn_ && !fiber_.finished()) fiber_.Resume();
+    actor_turn_ = false;
     for (ControlMessage& m : pending_) messages->push_back(std::move(m));
     pending_.clear();
     return stop_;
@@ -83,35 +72,15 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
 
  private:
   void Hand(bool kill) {
-    std::unique_lock<std::mutex> l(mu_);
-    if (done_) return;
+    if (fiber_.finished()) return;
     killed_ = killed_ || kill;
     actor_turn_ = true;
-    cv_.notify_all();
   }
 
-  // A handoff is usually answered within microseconds; spinning that long
-  // first spares a futex sleep and wake-up per step, which dominate the cost
-  // of an in-process schedule on a virtual machine. Then the caller blocks.
-  void SpinUntil(bool actor_turn) const {
-    for (int i = 0; i < 1000; ++i) {
-      if (actor_turn_.load(std::memory_order_acquire) == actor_turn) return;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-  }
-
-  // Actor side: report a stop, give the baton to the engine, wait for it back.
+  // Actor side: report a stop and give control back to the engine.
   void Stop(ActorStop s) {
-    std::unique_lock<std::mutex> l(mu_);
     stop_ = std::move(s);
-    actor_turn_ = false;
-    cv_.notify_all();
-    l.unlock();
-    SpinUntil(true);
-    l.lock();
-    cv_.wait(l, [&] { return actor_turn_.load(); });
+    fiber_.Suspend();
     if (killed_) throw ActorKilled{};
   }
 
@@ -121,10 +90,7 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
     m.point = point;
     m.subject = subject;
     m.t_ns = MonotonicNs();
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      pending_.push_back(m);
-    }
+    pending_.push_back(m);
     ActorStop s;
     s.kind = StopKind::kYield;
     s.point = point;
@@ -140,7 +106,6 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
   }
 
   void Report(const Event& e) override {
-    std::lock_guard<std::mutex> l(mu_);
     if (killed_) return;  // a dead actor says nothing (destructors still run while unwinding)
     ControlMessage m;
     m.type = MessageType::kEvent;
@@ -192,11 +157,9 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
     return st;
   }
 
+  // The fiber's body. Nothing may escape it: a kill unwinds to here, and any
+  // other exception is the actor dying of it.
   void Main() {
-    {
-      std::unique_lock<std::mutex> l(mu_);
-      cv_.wait(l, [&] { return actor_turn_.load(); });
-    }
     ActorStop end;
     try {
       int rc = 0;
@@ -206,7 +169,6 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
       result.exit_code = rc;
       result.status = std::string(StatusCodeName(st.code()));
       result.message = st.message();
-      std::lock_guard<std::mutex> l(mu_);
       pending_.push_back(std::move(result));
       end.kind = StopKind::kFinished;
       end.exit_code = rc;
@@ -215,52 +177,46 @@ class ThreadActor final : public ActorEndpoint, private YieldPoints {
       end.kind = StopKind::kDied;
       end.exit_code = 128 + 9;
       end.message = "killed";
+    } catch (const std::exception& e) {
+      end.kind = StopKind::kDied;
+      end.exit_code = 128 + 6;
+      end.message = std::string("died of an exception: ") + e.what();
     }
-    std::lock_guard<std::mutex> l(mu_);
     stop_ = end;
-    done_ = true;
-    actor_turn_ = false;
-    cv_.notify_all();
   }
 
   ActorSpec spec_;
   ActorLaunchContext ctx_;
   FileSystem* fs_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // Who holds the baton. Written under mu_ (so condition-variable waits
-  // cannot miss it) but atomic, so the other side can spin on it first.
-  std::atomic<bool> actor_turn_{false};
+  bool actor_turn_ = true;  // the first WaitForStop runs it to its first point
   bool killed_ = false;
-  bool done_ = false;
   ActorStop stop_;
   std::vector<ControlMessage> pending_;
+  Fiber fiber_;  // last: destroyed first, after the destructor body unwound it
 };
 
-class ThreadActorHost final : public ActorHost {
+class InProcessActorHost final : public ActorHost {
  public:
-  explicit ThreadActorHost(FileSystem* fs) : fs_(fs) {}
+  explicit InProcessActorHost(FileSystem* fs) : fs_(fs) {}
   Result<ActorEndpoint*> Launch(const ActorSpec& spec, const ActorLaunchContext& ctx) override {
     if (spec.role == "command") {
       return Status(StatusCode::kInvalidInput,
                     "actor '" + spec.name + "': a command actor needs the process transport");
     }
-    auto actor = std::make_unique<ThreadActor>(spec, ctx, fs_);
-    actor->Start();
+    auto actor = std::make_unique<InProcessActor>(spec, ctx, fs_);
     actors_.push_back(std::move(actor));
     return actors_.back().get();
   }
   void KillAll() override { actors_.clear(); }
-  ~ThreadActorHost() override { KillAll(); }
+  ~InProcessActorHost() override { KillAll(); }
 
  private:
   FileSystem* fs_;
-  std::vector<std::unique_ptr<ThreadActor>> actors_;
+  std::vector<std::unique_ptr<InProcessActor>> actors_;
 };
 
 }  // namespace
 
-std::unique_ptr<ActorHost> MakeThreadActorHost(FileSystem* fs) { return std::make_unique<ThreadActorHost>(fs); }
+std::unique_ptr<ActorHost> MakeInProcessActorHost(FileSystem* fs) { return std::make_unique<InProcessActorHost>(fs); }
 
 }  // namespace prunecheck::harness
