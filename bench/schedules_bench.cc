@@ -17,6 +17,7 @@
 
 #include "harness/engine/controlled_run.h"
 #include "harness/strategy/strategy.h"
+#include "pruner/base/local_time_zone.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -51,9 +52,11 @@ void RunSchedules(benchmark::State& state, Transport transport) {
   RunOptions options;
   options.transport = transport;
   options.cache_actor = CacheActorPath();
+  if (const char* b = std::getenv("PC_BASE")) options.base_dir = b;
   std::unique_ptr<Strategy> strategy = MakeRandomStrategy(1);
   uint64_t seed = 1;
   int64_t failures = 0;
+  RunPhaseSeconds phases;
   for (auto _ : state) {
     RunResult r = RunControlled(config, *strategy, seed++, options);
     if (!r.error.ok()) {
@@ -61,10 +64,23 @@ void RunSchedules(benchmark::State& state, Transport transport) {
       break;
     }
     failures += r.passed ? 0 : 1;
+    phases.prepare += r.phases.prepare;
+    phases.launch += r.phases.launch;
+    phases.schedule += r.phases.schedule;
+    phases.finish += r.phases.finish;
+    phases.check += r.phases.check;
+    phases.cleanup += r.phases.cleanup;
     benchmark::DoNotOptimize(r.steps);
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["failing_runs"] = static_cast<double>(failures);
+  // Mean seconds per run in each phase (RunPhaseSeconds), shown as "…/run".
+  const double runs = static_cast<double>(state.iterations());
+  for (auto [name, total] : {std::pair<const char*, double>{"prepare", phases.prepare}, {"launch", phases.launch},
+                             {"schedule", phases.schedule}, {"finish", phases.finish}, {"check", phases.check},
+                             {"cleanup", phases.cleanup}}) {
+    state.counters[name] = benchmark::Counter(runs > 0 ? total / runs : 0);
+  }
 }
 
 void BM_ControlledSchedule_MultiProcess(benchmark::State& state) { RunSchedules(state, Transport::kProcess); }
@@ -78,4 +94,11 @@ BENCHMARK(BM_ControlledSchedule_InMemory)->Unit(benchmark::kMicrosecond)->MinTim
 }  // namespace
 }  // namespace prunecheck::harness
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  prunecheck::PinLocalTimeZone();  // as prunecheck and cache-actor do
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

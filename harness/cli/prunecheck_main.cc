@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "pruner/base/local_time_zone.h"
 #include "harness/cli/run_command.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/free_run.h"
@@ -382,6 +383,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
 
 int main(int argc, char** argv) {
   using namespace prunecheck::harness;
+  prunecheck::PinLocalTimeZone();
   InstallHarnessSignalHandlers(/*defer_exit=*/true);
   CLI::App app{"prunecheck: concurrency testing for package-cache GC and locking protocols"};
   app.require_subcommand(1);

@@ -5,6 +5,10 @@
 #include <cerrno>
 #include <fcntl.h>
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 #include "harness/engine/physical_checks.h"
 #include "pruner/base/fs_util.h"
 #include "pruner/base/id_source.h"
@@ -16,6 +20,25 @@
 namespace prunecheck::harness {
 
 namespace {
+
+// Fixture wheels are a pure function of their spec, and building one (random
+// content, zip, RECORD hashes) was the largest single cost of preparing an
+// in-memory run: each distinct spec is built once per process. PrepareRun
+// sets only the fields in the key; the rest keep their defaults.
+Result<std::string> FixtureWheelBytes(const FixtureWheelSpec& spec) {
+  static std::mutex mu;
+  static std::map<std::tuple<std::string, std::string, int, uint64_t>, std::string>* built =
+      new std::map<std::tuple<std::string, std::string, int, uint64_t>, std::string>;
+  const auto key = std::make_tuple(spec.distribution, spec.version, spec.file_count, spec.seed);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (auto it = built->find(key); it != built->end()) return it->second;
+  }
+  PC_ASSIGN_OR_RETURN(std::string bytes, BuildFixtureWheel(spec));
+  std::lock_guard<std::mutex> l(mu);
+  if (built->size() < 256) built->emplace(key, bytes);
+  return bytes;
+}
 
 uint64_t ActorSeed(uint64_t seed, size_t index) { return seed * 1000003ull + index + 1; }
 
@@ -74,7 +97,7 @@ Result<PreparedRun> PrepareRun(FileSystem& fsys, const RunConfig& config, uint64
     spec.distribution = pkg;
     spec.file_count = config.fixture_files;
     spec.seed = run.wheels.size() + 1;
-    PC_ASSIGN_OR_RETURN(std::string bytes, BuildFixtureWheel(spec));
+    PC_ASSIGN_OR_RETURN(std::string bytes, FixtureWheelBytes(spec));
     const std::string path = run.run_dir + "/wheels/" + FixtureWheelFilename(spec);
     PC_RETURN_IF_ERROR(WriteFile(fsys, AT_FDCWD, path, bytes));
     run.wheels[pkg] = path;
