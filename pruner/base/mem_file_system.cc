@@ -221,32 +221,76 @@ int MemFileSystem::Resolve(int dirfd, std::string_view path, Resolved* r) {
 }
 
 std::string MemFileSystem::PathOfInode(const Inode* node) {
-  if (node == root_) return "/";
-  if (node->removed) return node->name + " (deleted)";  // as /proc shows it
-  std::vector<const std::string*> names;
-  for (const Inode* n = node; n != root_; n = n->parent) names.push_back(&n->name);
   std::string out;
-  for (auto it = names.rbegin(); it != names.rend(); ++it) {
-    out += '/';
-    out += **it;
-  }
+  AppendPathOfInode(node, &out);
   return out;
 }
 
+// One allocation per path: every open of a file names it (OpenFileDesc::path),
+// and string concatenation per component showed up in profiles.
+void MemFileSystem::AppendPathOfInode(const Inode* node, std::string* out) {
+  if (node == root_) {
+    *out += '/';
+    return;
+  }
+  if (node->removed) {
+    *out += node->name;
+    *out += " (deleted)";  // as /proc shows it
+    return;
+  }
+  const Inode* names[64];
+  size_t depth = 0;
+  size_t bytes = out->size();
+  for (const Inode* n = node; n != root_; n = n->parent) {
+    if (depth == std::size(names)) return AppendPathOfInodeSlow(node, out);
+    names[depth++] = n;
+    bytes += 1 + n->name.size();
+  }
+  out->reserve(bytes);
+  while (depth > 0) {
+    *out += '/';
+    *out += names[--depth]->name;
+  }
+}
+
+void MemFileSystem::AppendPathOfInodeSlow(const Inode* node, std::string* out) {
+  std::vector<const std::string*> names;
+  for (const Inode* n = node; n != root_; n = n->parent) names.push_back(&n->name);
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    *out += '/';
+    *out += **it;
+  }
+}
+
 std::string MemFileSystem::DirName(int dirfd) {
-  if (dirfd == AT_FDCWD) return "/";
+  std::string out;
+  AppendDirName(dirfd, &out);
+  return out;
+}
+
+void MemFileSystem::AppendDirName(int dirfd, std::string* out) {
+  if (dirfd == AT_FDCWD) {
+    *out += '/';
+    return;
+  }
   OpenFileDesc* ofd = FindFd(dirfd);
-  if (ofd == nullptr) return "<fd " + std::to_string(dirfd) + ">";
-  if (ofd->node->type == FileType::kDirectory) return PathOfInode(ofd->node);
-  return ofd->path;
+  if (ofd == nullptr) {
+    *out += "<fd " + std::to_string(dirfd) + ">";
+  } else if (ofd->node->type == FileType::kDirectory) {
+    AppendPathOfInode(ofd->node, out);
+  } else {
+    *out += ofd->path;
+  }
 }
 
 std::string MemFileSystem::PathOf(int dirfd, std::string_view name) {
   if (!name.empty() && name.front() == '/') return std::string(name);
-  std::string dir = DirName(dirfd);
-  if (name.empty()) return dir;
-  if (dir == "/") return dir + std::string(name);
-  return dir + "/" + std::string(name);
+  std::string out;
+  AppendDirName(dirfd, &out);
+  if (name.empty()) return out;
+  if (out != "/") out += '/';
+  out += name;
+  return out;
 }
 
 std::string MemFileSystem::FdName(int fd) {

@@ -126,6 +126,9 @@ class MemFileSystem final : public FileSystem, private VirtualFdOwner {
   int FollowSymlink(Inode* dir, Inode* link, int* symlink_budget, Inode** out);
   Inode* ParentOf(Inode* dir);
   std::string PathOfInode(const Inode* node);
+  void AppendPathOfInode(const Inode* node, std::string* out);
+  void AppendPathOfInodeSlow(const Inode* node, std::string* out);
+  void AppendDirName(int dirfd, std::string* out);
   std::string DirName(int dirfd);
   std::string PathOf(int dirfd, std::string_view name);
   std::string FdName(int fd);
