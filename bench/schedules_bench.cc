@@ -52,7 +52,12 @@ void RunSchedules(benchmark::State& state, Transport transport) {
   RunOptions options;
   options.transport = transport;
   options.cache_actor = CacheActorPath();
-  if (const char* b = std::getenv("PC_BASE")) options.base_dir = b;
+  // As prunecheck explore does: run directories under DefaultRunBaseDir()
+  // (PRUNECHECK_BENCH_BASE_DIR to measure another file system), passed
+  // ones removed on the reaper's thread while the next run goes on.
+  if (const char* b = std::getenv("PRUNECHECK_BENCH_BASE_DIR")) options.base_dir = b;
+  RunDirectoryReaper reaper;
+  options.reaper = &reaper;
   std::unique_ptr<Strategy> strategy = MakeRandomStrategy(1);
   uint64_t seed = 1;
   int64_t failures = 0;
@@ -72,6 +77,7 @@ void RunSchedules(benchmark::State& state, Transport transport) {
     phases.cleanup += r.phases.cleanup;
     benchmark::DoNotOptimize(r.steps);
   }
+  reaper.Drain();
   state.SetItemsProcessed(state.iterations());
   state.counters["failing_runs"] = static_cast<double>(failures);
   // Mean seconds per run in each phase (RunPhaseSeconds), shown as "…/run".

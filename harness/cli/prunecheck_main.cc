@@ -70,7 +70,7 @@ struct ExploreArgs {
   std::string json_out;
   std::string trace_out;
   std::string save_failure;  // directory for the failing run as a scenario file
-  std::string base_dir = "/tmp";
+  std::string base_dir = DefaultRunBaseDir();
   int progress_every = 0;  // 0: every ~2 s
 };
 
@@ -170,6 +170,8 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
   options.cache_actor = cache_actor;
   options.base_dir = a.base_dir;
   options.keep = a.keep;
+  RunDirectoryReaper reaper;  // passed runs' directories go while the next run goes on
+  options.reaper = &reaper;
 
   std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs, %s transport\n",
               config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
@@ -188,6 +190,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
       std::printf("prunecheck explore: interrupted after %d runs (seed %llu was running); nothing left behind\n",
                   done - 1, static_cast<unsigned long long>(run_seed));
       std::fflush(stdout);
+      reaper.Drain();  // "nothing left behind" includes the passed runs' directories
       ExitBySignal();
     }
     if (!r.error.ok()) {
@@ -236,7 +239,10 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
             return false;
           },
           200);
-      if (InterruptSignal() != 0) ExitBySignal();
+      if (InterruptSignal() != 0) {
+        reaper.Drain();
+        ExitBySignal();
+      }
       // Re-run the minimized schedule once more to record its own trace.
       std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(smaller);
       RunOptions keep_opts = options;

@@ -67,6 +67,8 @@ class RunCommandImpl final : public RunCommand {
     options.cache_actor = cache_actor_();
     options.base_dir = base_dir_;
     options.keep = keep_;
+    RunDirectoryReaper reaper;  // passed runs' directories go while the next run goes on
+    options.reaper = &reaper;
     std::vector<ScenarioOutcome> outcomes;
     int passed = 0;
     int failed = 0;
@@ -74,9 +76,11 @@ class RunCommandImpl final : public RunCommand {
     for (const Scenario& s : scenarios) {
       ScenarioOutcome o = RunScenario(s, options);
       if (const int sig = InterruptSignal(); sig != 0) {
-        // The engine has killed the actors and removed the run directory; die of the signal.
+        // The engine has killed the actors and removed the run directory; the
+        // reaper finishes the earlier ones; then die of the signal.
         std::printf("prunecheck run: interrupted in %s after %d passed, %d failed\n", s.name.c_str(), passed, failed);
         std::fflush(stdout);
+        reaper.Drain();
         std::signal(sig, SIG_DFL);
         std::raise(sig);
         std::_Exit(128 + sig);
@@ -106,7 +110,7 @@ class RunCommandImpl final : public RunCommand {
   std::string junit_;
   std::string transport_;
   bool keep_ = false;
-  std::string base_dir_ = "/tmp";
+  std::string base_dir_ = DefaultRunBaseDir();
 };
 
 }  // namespace

@@ -305,7 +305,11 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   if (memfs) {
     result.run_dir_kept = false;  // it lived in memory, and goes with it
   } else if (!options.keep && (result.passed || !options.keep_failed || InterruptSignal() != 0)) {
-    fs::remove_all(result.run_dir, ec);
+    if (options.reaper != nullptr) {
+      options.reaper->Remove(result.run_dir);
+    } else {
+      fs::remove_all(result.run_dir, ec);
+    }
     result.run_dir_kept = false;
   } else {
     result.run_dir_kept = true;

@@ -18,6 +18,8 @@
 #include "harness/engine/actor_host.h"
 #include "harness/engine/invariant_checker.h"
 #include "harness/engine/run_config.h"
+#include "harness/engine/run_directory.h"
+#include "harness/engine/run_directory_reaper.h"
 #include "harness/strategy/strategy.h"
 
 namespace prunecheck::harness {
@@ -37,7 +39,10 @@ std::string_view TransportName(Transport t);
 struct RunOptions {
   Transport transport = Transport::kProcess;
   std::string cache_actor;         // process transport: path of cache-actor
-  std::string base_dir = "/tmp";   // run directories go here
+  std::string base_dir = DefaultRunBaseDir();  // run directories go here
+  // Set: passed runs' directories are removed on the reaper's thread while
+  // the next run goes on. Null: removed before RunControlled returns.
+  RunDirectoryReaper* reaper = nullptr;
   bool keep = false;               // keep the run directory even when it passed
   bool keep_failed = true;         // keep it when the run failed (minimization turns this off)
   int64_t lock_timeout_ms = 30000;

@@ -1,6 +1,9 @@
 #include "harness/engine/run_directory.h"
 
+#include <linux/magic.h>
 #include <stdlib.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -70,6 +73,15 @@ Status Setup(FileSystem& fsys, const RunConfig& config, const PreparedRun& run, 
 }
 
 }  // namespace
+
+std::string DefaultRunBaseDir() {
+  struct statfs sfs {};
+  if (::statfs("/dev/shm", &sfs) == 0 && sfs.f_type == TMPFS_MAGIC && ::access("/dev/shm", W_OK | X_OK) == 0) {
+    return "/dev/shm";
+  }
+  if (const char* t = ::getenv("TMPDIR"); t != nullptr && t[0] == '/') return t;
+  return "/tmp";
+}
 
 Result<PreparedRun> PrepareRun(FileSystem& fsys, const RunConfig& config, uint64_t seed,
                                const std::string& base_dir, std::string* run_dir_out) {

@@ -63,6 +63,7 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   ro.transport = *transport;
   ro.cache_actor = options.cache_actor;
   ro.base_dir = options.base_dir;
+  ro.reaper = options.reaper;
   ro.keep = options.keep;
   ro.keep_failed = true;
 

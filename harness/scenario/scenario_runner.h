@@ -26,8 +26,9 @@ struct ScenarioRunOptions {
   std::string transport;                     // "" = the scenario's own, else process | thread | memory
   std::string default_transport = "process";  // when neither the caller nor the file says
   std::string cache_actor;                   // process transport: path of cache-actor
-  std::string base_dir = "/tmp";
+  std::string base_dir = DefaultRunBaseDir();
   bool keep = false;                         // keep every run directory
+  RunDirectoryReaper* reaper = nullptr;      // see RunOptions::reaper
 };
 
 struct ScenarioOutcome {
