@@ -4,8 +4,7 @@
 
 namespace prunecheck::harness {
 
-RunDirectoryReaper::RunDirectoryReaper(size_t max_pending)
-    : max_pending_(max_pending == 0 ? 1 : max_pending), thread_([this] { Loop(); }) {}
+RunDirectoryReaper::RunDirectoryReaper(size_t max_pending) : max_pending_(max_pending == 0 ? 1 : max_pending) {}
 
 RunDirectoryReaper::~RunDirectoryReaper() {
   Drain();
@@ -14,11 +13,15 @@ RunDirectoryReaper::~RunDirectoryReaper() {
     stop_ = true;
   }
   changed_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void RunDirectoryReaper::Remove(std::string dir) {
   std::unique_lock<std::mutex> l(mu_);
+  // Started at the first directory: a process with a second thread pays for
+  // it in every malloc (glibc drops its single-thread fast paths), and runs
+  // in memory never hand anything over.
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
   changed_.wait(l, [&] { return queue_.size() < max_pending_; });
   queue_.push_back(std::move(dir));
   changed_.notify_all();

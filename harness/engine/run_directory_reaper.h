@@ -9,6 +9,8 @@
 // once every handed-over directory is gone — callers drain before they exit,
 // so nothing is left behind, even after an interrupt.
 //
+// The thread starts with the first Remove().
+//
 // Thread-safety: Remove() and Drain() may be called from any thread.
 #pragma once
 
@@ -46,7 +48,7 @@ class RunDirectoryReaper {
   bool stop_ = false;
   size_t removed_ = 0;
   size_t failed_ = 0;
-  std::thread thread_;  // last: starts after everything it uses exists
+  std::thread thread_;  // started by the first Remove()
 };
 
 }  // namespace prunecheck::harness

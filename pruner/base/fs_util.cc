@@ -138,6 +138,10 @@ Status MakeDirs(FileSystem& fs, int dirfd, std::string_view path, mode_t mode) {
   if (!path.empty() && path.front() == '/') {
     return Status(StatusCode::kInvalidInput, "make dirs: path must be relative: " + std::string(path));
   }
+  // Usually every directory exists already (a session opening an existing
+  // cache): one component-wise O_NOFOLLOW open of the whole path proves it,
+  // instead of a failed mkdir and an open per component.
+  if (fs.OpenDir(dirfd, path).ok()) return Status::Ok();
   Fd cur;
   int base = dirfd;
   std::string done;
@@ -200,6 +204,10 @@ namespace prunecheck {
 
 Status MakeUserDirs(FileSystem& fs, const std::string& path, mode_t mode) {
   if (path.empty()) return Status(StatusCode::kInvalidInput, "empty directory path");
+  // Usually only the last component is missing: try it first.
+  if (Status mk = fs.MakeDir(AT_FDCWD, path, mode); mk.ok() || mk.Is(StatusCode::kAlreadyExists)) {
+    return Status::Ok();
+  }
   size_t pos = 0;
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
