@@ -49,8 +49,7 @@ Status AgeCache(FileSystem& fs_ref, const std::string& cache, std::chrono::secon
 
 namespace {
 
-void ScanInto(FileSystem& fsys, int root, const std::string& when, InvariantChecker* checker) {
-  Result<CacheScan> scan = ScanCache(fsys, root, true);
+void AddScanViolations(const Result<CacheScan>& scan, const std::string& when, InvariantChecker* checker) {
   if (!scan.ok()) {
     checker->Add({"no-partial-archive", "", "", -1, "scanning the cache " + when + " failed: " + scan.status().ToString()});
     return;
@@ -102,7 +101,7 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
     checker->Add({"containment", "", cache, -1, "the cache root itself is gone: " + root.status().ToString()});
     return;
   }
-  ScanInto(*fsys, root->get(), "at quiescence", checker);
+  AddScanViolations(ScanCache(*fsys, root->get(), /*verify_content=*/true), "at quiescence", checker);
   CheckLocksReleased(*fsys, root->get(), checker);
 
   if (pruner != nullptr) {
@@ -121,7 +120,10 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
     if (!st.ok()) {
       checker->Add({"bounded-growth", pruner->name, "", -1, "the final prune failed: " + st.ToString()});
     } else {
-      Result<CacheScan> scan = ScanCache(*fsys, root->get(), false);
+      // Without hashing: every archive left was verified at quiescence, and
+      // a prune only removes whole archives (one that fails half-way fails
+      // the prune, reported above).
+      Result<CacheScan> scan = ScanCache(*fsys, root->get(), /*verify_content=*/false);
       if (scan.ok()) {
         std::vector<std::string> left;
         for (const auto& a : scan->archives) {
@@ -137,7 +139,7 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
                         "after the grace elapsed, a final prune by profile " + pruner->profile + " left " + what});
         }
       }
-      ScanInto(*fsys, root->get(), "after the final prune", checker);
+      AddScanViolations(scan, "after the final prune", checker);
     }
   }
   if (config.plant_canaries) CheckCanaries(*fsys, run_dir, checker);
