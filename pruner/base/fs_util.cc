@@ -1,5 +1,6 @@
 #include "pruner/base/fs_util.h"
 
+#include <memory>
 #include <fcntl.h>
 
 #include <string>
@@ -9,7 +10,6 @@ namespace prunecheck {
 
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
 
 std::string JoinRel(std::string_view prefix, std::string_view name) {
   std::string s(prefix);
@@ -96,12 +96,12 @@ class TreeRemover {
 Result<std::string> ReadFileToString(FileSystem& fs, int dirfd, std::string_view name) {
   PC_ASSIGN_OR_RETURN(Fd fd, fs.OpenFile(dirfd, name, O_RDONLY));
   std::string out;
-  std::string buf(kChunk, '\0');
+  auto buf = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
   for (;;) {
-    Result<size_t> n = fs.Read(fd.get(), buf.data(), buf.size());
+    Result<size_t> n = fs.Read(fd.get(), buf.get(), kReadChunkBytes);
     if (!n.ok()) return n.status().Annotate("read " + std::string(name));
     if (*n == 0) break;
-    out.append(buf.data(), *n);
+    out.append(buf.get(), *n);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // Prune and clean live in prune_operation.cc and clean_operation.cc.
 #include "pruner/cache/cache_session.h"
 
+#include <memory>
 #include <fcntl.h>
 
 #include <string>
@@ -334,12 +335,12 @@ Result<InstallOutcome> CacheSession::FreshInstall(const InstallRequest& request,
     std::string sha;
     if (whl.ok()) {
       Sha256 h;
-      std::string buf(1 << 16, '\0');
+      auto buf = std::make_unique_for_overwrite<char[]>(kReadChunkBytes);
       for (;;) {
-        Result<size_t> n = fs_->Read(whl->get(), buf.data(), buf.size());
+        Result<size_t> n = fs_->Read(whl->get(), buf.get(), kReadChunkBytes);
         if (!n.ok()) return fail(n.status());
         if (*n == 0) break;
-        h.Update(buf.data(), *n);
+        h.Update(buf.get(), *n);
       }
       sha = h.FinishUrlsafeBase64();
     }

@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "pruner/base/fs_util.h"
+
 namespace prunecheck {
 
 std::string_view LinkModeName(LinkMode mode) {
@@ -30,7 +32,7 @@ Status CopyFileAt(FileSystem& fs, int src_dir, std::string_view src, int dst_dir
   PC_ASSIGN_OR_RETURN(Fd in, fs.OpenFile(src_dir, src, O_RDONLY));
   PC_ASSIGN_OR_RETURN(Fd out, fs.OpenFile(dst_dir, dst, O_WRONLY | O_CREAT | O_EXCL, 0644));
   // Not zero-filled: that memset showed up in profiles of small files.
-  constexpr size_t kBufBytes = size_t{1} << 16;
+  constexpr size_t kBufBytes = kReadChunkBytes;
   auto buf = std::make_unique_for_overwrite<char[]>(kBufBytes);
   for (;;) {
     PC_ASSIGN_OR_RETURN(size_t n, fs.Read(in.get(), buf.get(), kBufBytes));

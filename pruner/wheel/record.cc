@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "pruner/base/fs_util.h"
+
 namespace prunecheck {
 
 // ---------------------------------------------------------------------------
@@ -367,7 +369,7 @@ Status VerifyEntry(FileSystem& fs, int parent, const RecordEntry& entry, std::st
   Sha256 h;
   uint64_t total = 0;
   // Not zero-filled: that memset showed up in profiles of small files.
-  constexpr size_t kBufBytes = size_t{1} << 16;
+  constexpr size_t kBufBytes = kReadChunkBytes;
   auto buf = std::make_unique_for_overwrite<char[]>(kBufBytes);
   while (true) {
     PC_ASSIGN_OR_RETURN(size_t n, fs.Read(fd.get(), buf.get(), kBufBytes));

@@ -16,7 +16,6 @@
 // field (the entry becomes a regular file) and its reader never sets one. The
 // hardlink check below is defence in depth for that reason.
 #include "pruner/wheel/wheel_extractor.h"
-#include "pruner/wheel/utf8_locale_scope.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -28,6 +27,9 @@
 #include <memory>
 #include <set>
 #include <vector>
+
+#include "pruner/base/fs_util.h"
+#include "pruner/wheel/utf8_locale_scope.h"
 
 namespace prunecheck {
 
@@ -103,7 +105,7 @@ Result<std::string> ReadSmallFile(FileSystem& fs, int dirfd, std::string_view di
   PC_ASSIGN_OR_RETURN(Fd f, fs.OpenFile(d.get(), base, O_RDONLY));
   std::string out;
   // Not zero-filled: that memset showed up in profiles of small files.
-  constexpr size_t kBufBytes = size_t{1} << 16;
+  constexpr size_t kBufBytes = kReadChunkBytes;
   auto buf = std::make_unique_for_overwrite<char[]>(kBufBytes);
   while (true) {
     PC_ASSIGN_OR_RETURN(size_t n, fs.Read(f.get(), buf.get(), kBufBytes));
@@ -142,7 +144,7 @@ class Extractor {
     ReaderContext ctx;
     ctx.fs = &fs_;
     ctx.fd = in.get();
-    ctx.buf.resize(1 << 16);
+    ctx.buf.resize(kReadChunkBytes);
 
     std::unique_ptr<struct archive, ArchiveDeleter> a(archive_read_new());
     if (!a) return Status(StatusCode::kIoError, wheel_ + ": archive_read_new failed");
