@@ -27,6 +27,7 @@
 #endif
 
 #ifdef PRUNECHECK_FIBER_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef PRUNECHECK_FIBER_TSAN
@@ -212,6 +213,11 @@ struct Fiber::Impl {
 
   // Sets up the first switch into the fiber.
   void Prepare() {
+#ifdef PRUNECHECK_FIBER_ASAN
+    // A reused stack still carries the redzones of the frames its last fiber
+    // never returned from (the switch that left it for good).
+    __asan_unpoison_memory_region(stack.base, stack.bytes);
+#endif
 #ifdef PRUNECHECK_FIBER_ASM
     // The frame pc_fiber_switch pops: control words, r15..rbp, then the
     // return address pc_fiber_start, which calls Entry(this) with the stack
