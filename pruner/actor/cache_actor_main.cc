@@ -1,5 +1,8 @@
 // cache-actor: every cache operation under every profile, from the command
-// line. Usable by hand on a real directory and spawned by the harness.
+// line. Usable by hand on a real directory and spawned by the harness, either
+// once per operation or as a serving process (`cache-actor serve`) that runs
+// one operation per `run` message, reused across runs to save the process
+// start-up (harness/PROTOCOL.md §4).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -355,21 +359,44 @@ int RunDemo(const std::string& dir_arg, const std::string& profile_name, bool ke
   return rc;
 }
 
-}  // namespace
-}  // namespace prunecheck
 
-int main(int argc, char** argv) {
-  using namespace prunecheck;
+// What one cache-actor command line asks for.
+enum class Op { kInstall, kRead, kRefresh, kPrune, kClean, kCheck, kProfiles, kMakeWheel, kDemo, kServe };
+
+struct CommandLine {
+  Op op = Op::kProfiles;
+  std::string actor_name = "cache-actor";
+  CommonArgs args;
+  MakeWheelArgs make_wheel;
+  std::string demo_dir;
+  bool demo_keep = false;
+  std::string demo_profile = "reference";
+  // Set when parsing ended the command: --help (0) or a parse error (2, with
+  // `error` saying why). CLI11 has already printed it.
+  int exit_code = -1;
+  std::string error;
+};
+
+// The operations a harness drives over the control channel.
+bool IsOperation(Op op) {
+  return op == Op::kInstall || op == Op::kRead || op == Op::kRefresh || op == Op::kPrune || op == Op::kClean ||
+         op == Op::kCheck;
+}
+
+// Parses one command line (argv[0] is the program name) into a fresh
+// CommandLine: nothing is shared between two calls, so a serving actor's runs
+// cannot see each other's options.
+CommandLine Parse(int argc, const char* const* argv) {
+  CommandLine cl;
+  CommonArgs& args = cl.args;
   CLI::App app{
       "cache-actor: plays one actor (installer, reader, refresher, pruner, cleaner) of a uv-style\n"
       "package cache under a chosen protocol profile. See `cache-actor profiles`."};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
-  std::string actor_name = "cache-actor";
-  app.add_option("--actor-name", actor_name, "name this actor gives the harness (when PRUNECHECK_CONTROL_FD is set)")
+  app.add_option("--actor-name", cl.actor_name, "name this actor gives the harness (when PRUNECHECK_CONTROL_FD is set)")
       ->envname("PRUNECHECK_ACTOR_NAME")
       ->capture_default_str();
-  CommonArgs args;
 
   auto add_common = [&](CLI::App* sub, bool needs_cache = true) {
     auto* c = sub->add_option("--cache", args.cache, "cache root directory (created if missing)");
@@ -396,7 +423,6 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
   };
 
-  std::string op;
   CLI::App* install = app.add_subcommand("install", "install a wheel: cache hit if cached, else unpack and reference it");
   add_install_like(install);
   CLI::App* read = app.add_subcommand("read", "cache hit only: link a cached wheel (exit 6 if not cached)");
@@ -416,7 +442,7 @@ int main(int argc, char** argv) {
   CLI::App* profiles = app.add_subcommand("profiles", "list the simulated versions and mutants");
   profiles->add_flag("--json", args.json, "print as JSON");
 
-  MakeWheelArgs mw;
+  MakeWheelArgs& mw = cl.make_wheel;
   CLI::App* make_wheel = app.add_subcommand("make-wheel", "write a deterministic synthetic wheel (test fixture)");
   make_wheel->add_option("--out", mw.out_dir, "directory to write into")->capture_default_str()->check(CLI::ExistingDirectory);
   make_wheel->add_option("--name", mw.spec.distribution, "distribution name")->capture_default_str();
@@ -425,58 +451,196 @@ int main(int argc, char** argv) {
   make_wheel->add_option("--files", mw.spec.file_count, "number of files")->capture_default_str()->check(CLI::Range(0, 1000000));
   make_wheel->add_option("--max-size", mw.spec.max_file_size, "largest file in bytes")->capture_default_str();
 
-  std::string demo_dir;
-  bool demo_keep = false;
-  std::string demo_profile = "reference";
   CLI::App* demo = app.add_subcommand("demo", "install, hit, refresh and prune a synthetic wheel, narrating each step");
-  demo->add_option("--dir", demo_dir, "work here instead of a fresh /tmp directory (kept)");
-  demo->add_option("--profile", demo_profile, "protocol profile")->capture_default_str();
-  demo->add_flag("--keep", demo_keep, "keep the temporary directory");
+  demo->add_option("--dir", cl.demo_dir, "work here instead of a fresh /tmp directory (kept)");
+  demo->add_option("--profile", cl.demo_profile, "protocol profile")->capture_default_str();
+  demo->add_flag("--keep", cl.demo_keep, "keep the temporary directory");
+
+  app.add_subcommand("serve",
+                     "harness only: serve many operations over the control channel, one per `run` message "
+                     "(harness/PROTOCOL.md)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    cl.exit_code = app.exit(e);
+    return cl;
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    cl.exit_code = app.exit(e);
+    return cl;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return kExitBadInput;
+    cl.exit_code = kExitBadInput;
+    cl.error = e.what();
+    return cl;
   }
-
-  // Spawned by the harness (harness/PROTOCOL.md): the operations talk over the
-  // control channel and end with a result message.
-  std::unique_ptr<ChannelYieldPoints> channel;
-  const bool operation = install->parsed() || read->parsed() || refresh->parsed() || prune->parsed() ||
-                         clean->parsed() || check->parsed();
-  if (operation) {
-    Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::FromEnvironment(actor_name);
-    if (!c.ok()) return Fail("control channel", c.status(), kExitBadInput);
-    channel = std::move(c).value();
-  }
-  auto finish = [&](int rc) {
-    if (channel) {
-      Status st = rc == kExitOk             ? Status::Ok()
-                  : !LastFailure().ok()     ? LastFailure()
-                                            : Status(StatusCode::kIoError, "exit code " + std::to_string(rc));
-      std::fflush(stdout);
-      channel->Finish(rc, st);
-    }
-    return rc;
+  const std::pair<CLI::App*, Op> subs[] = {
+      {install, Op::kInstall},     {read, Op::kRead},       {refresh, Op::kRefresh},
+      {prune, Op::kPrune},         {clean, Op::kClean},     {check, Op::kCheck},
+      {profiles, Op::kProfiles},   {make_wheel, Op::kMakeWheel}, {demo, Op::kDemo},
   };
-
-  Actor actor(args, channel.get());
-  if (install->parsed()) return finish(actor.RunInstallLike("install"));
-  if (read->parsed()) return finish(actor.RunInstallLike("read"));
-  if (refresh->parsed()) return finish(actor.RunInstallLike("refresh"));
-  if (prune->parsed()) return finish(actor.RunPrune());
-  if (clean->parsed()) return finish(actor.RunClean());
-  if (check->parsed()) return finish(actor.RunCheck());
-  if (profiles->parsed()) return RunProfiles(args.json);
-  if (make_wheel->parsed()) return RunMakeWheel(mw);
-  if (demo->parsed()) {
-    if (!FindProfile(demo_profile).ok()) return Fail("--profile", FindProfile(demo_profile).status(), kExitBadInput);
-    return RunDemo(demo_dir, demo_profile, demo_keep);
+  cl.op = Op::kServe;  // require_subcommand(1): if none of the others, it was serve
+  for (const auto& [sub, op] : subs) {
+    if (sub->parsed()) cl.op = op;
   }
-  return kExitInternal;
+  return cl;
+}
+
+// Runs an operation (IsOperation(cl.op)); `channel` is the harness's control
+// channel, or nullptr when run by hand. Every object the operation uses is
+// created here and gone when it returns: fds, locks, id source.
+int RunOperation(const CommandLine& cl, YieldPoints* channel) {
+  Actor actor(cl.args, channel);
+  switch (cl.op) {
+    case Op::kInstall: return actor.RunInstallLike("install");
+    case Op::kRead: return actor.RunInstallLike("read");
+    case Op::kRefresh: return actor.RunInstallLike("refresh");
+    case Op::kPrune: return actor.RunPrune();
+    case Op::kClean: return actor.RunClean();
+    case Op::kCheck: return actor.RunCheck();
+    default: return kExitInternal;
+  }
+}
+
+// Ends an operation on the channel: its result, with the failure Fail() saw.
+int SendResult(ChannelYieldPoints& channel, int rc) {
+  Status st = rc == kExitOk          ? Status::Ok()
+              : !LastFailure().ok()  ? LastFailure()
+                                     : Status(StatusCode::kIoError, "exit code " + std::to_string(rc));
+  std::fflush(stdout);
+  channel.Finish(rc, st);
+  return rc;
+}
+
+// Points fds 1 and 2 at one run's log files for the duration of that run, so
+// a serving actor writes each run's output where a fresh process would.
+class RunStdio {
+ public:
+  RunStdio() = default;
+  RunStdio(const RunStdio&) = delete;
+  RunStdio& operator=(const RunStdio&) = delete;
+  ~RunStdio() { Restore(); }
+
+  // Empty paths leave that fd alone. Files are created or truncated.
+  Status Redirect(const std::string& out_path, const std::string& err_path) {
+    Flush();
+    int out = -1;
+    if (!out_path.empty()) {
+      out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (out < 0) return Status::FromErrno(errno, "opening stdout file " + out_path);
+      PC_RETURN_IF_ERROR(Point(STDOUT_FILENO, out));
+    }
+    if (!err_path.empty()) {
+      if (err_path == out_path) return Point(STDERR_FILENO, STDOUT_FILENO);
+      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (err < 0) return Status::FromErrno(errno, "opening stderr file " + err_path);
+      PC_RETURN_IF_ERROR(Point(STDERR_FILENO, err));
+    }
+    return Status::Ok();
+  }
+
+  // Flushes what the run wrote and points fds 1 and 2 back where they were.
+  void Restore() {
+    Flush();
+    for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+      int& saved = saved_[fd - 1];
+      if (saved < 0) continue;
+      ::dup2(saved, fd);
+      ::close(saved);
+      saved = -1;
+    }
+    std::clearerr(stdout);
+    std::clearerr(stderr);
+  }
+
+ private:
+  static void Flush() {
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+  }
+  // Makes `fd` refer to what `target` refers to, keeping the old one to
+  // restore. Closes `target` unless it is a standard fd.
+  Status Point(int fd, int target) {
+    Status st = Status::Ok();
+    saved_[fd - 1] = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    if (saved_[fd - 1] < 0 || ::dup2(target, fd) < 0) st = Status::FromErrno(errno, "redirecting fd " + std::to_string(fd));
+    if (target > STDERR_FILENO) ::close(target);
+    return st;
+  }
+
+  int saved_[2] = {-1, -1};  // the serving process's own fds 1 and 2
+};
+
+// `cache-actor serve`: one control-channel connection, many operations. Each
+// `run` is parsed and run exactly as the one-shot command line would be, with
+// fresh objects seeded from its own arguments, and ends with its result. The
+// harness closing the channel ends the process (exit 0).
+int Serve(const std::string& actor_name) {
+  Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::FromEnvironment(actor_name, /*serve=*/true);
+  if (!c.ok()) return Fail("control channel", c.status(), kExitBadInput);
+  if (*c == nullptr) {
+    return Fail("serve", Status(StatusCode::kInvalidInput, std::string(kControlFdEnv) +
+                                                               " is not set: serve is started by the harness"),
+                kExitBadInput);
+  }
+  std::unique_ptr<ChannelYieldPoints> channel = std::move(c).value();
+  while (std::optional<ControlMessage> run = channel->NextRun()) {
+    channel->BeginRun(*run);
+    LastFailure() = Status::Ok();
+    int rc = kExitOk;
+    {
+      RunStdio stdio;
+      if (Status st = stdio.Redirect(run->stdout_path, run->stderr_path); !st.ok()) {
+        rc = Fail("serve", st, kExitIo);
+      } else {
+        std::vector<const char*> argv = {"cache-actor"};
+        for (const std::string& a : run->argv) argv.push_back(a.c_str());
+        CommandLine cl = Parse(static_cast<int>(argv.size()), argv.data());
+        if (cl.exit_code >= 0) {
+          rc = cl.exit_code;
+          if (rc != kExitOk) LastFailure() = Status(StatusCode::kInvalidInput, cl.error);
+        } else if (!IsOperation(cl.op)) {
+          rc = Fail("serve", Status(StatusCode::kInvalidInput,
+                                    "a run must be install, read, refresh, prune, clean or check, not '" +
+                                        run->argv[0] + "'"),
+                    kExitBadInput);
+        } else {
+          rc = RunOperation(cl, channel.get());
+        }
+      }
+    }  // the run's output is flushed to its files before its result goes out
+    SendResult(*channel, rc);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace prunecheck
+
+int main(int argc, char** argv) {
+  using namespace prunecheck;
+  CommandLine cl = Parse(argc, argv);
+  if (cl.exit_code >= 0) return cl.exit_code;
+  if (cl.op == Op::kServe) return Serve(cl.actor_name);
+  if (IsOperation(cl.op)) {
+    // Spawned by the harness (harness/PROTOCOL.md): the operation talks over
+    // the control channel and ends with a result message.
+    Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::FromEnvironment(cl.actor_name);
+    if (!c.ok()) return Fail("control channel", c.status(), kExitBadInput);
+    std::unique_ptr<ChannelYieldPoints> channel = std::move(c).value();
+    const int rc = RunOperation(cl, channel.get());
+    return channel ? SendResult(*channel, rc) : rc;
+  }
+  switch (cl.op) {
+    case Op::kProfiles: return RunProfiles(cl.args.json);
+    case Op::kMakeWheel: return RunMakeWheel(cl.make_wheel);
+    case Op::kDemo:
+      if (!FindProfile(cl.demo_profile).ok()) {
+        return Fail("--profile", FindProfile(cl.demo_profile).status(), kExitBadInput);
+      }
+      return RunDemo(cl.demo_dir, cl.demo_profile, cl.demo_keep);
+    default: return kExitInternal;
+  }
 }

@@ -42,8 +42,9 @@ Status SendAll(int fd, std::string_view data) {
 }
 
 // Reads one '\n'-terminated line (without the '\n') through `buffer`, which
-// keeps whatever arrived after it for the next call.
-Result<std::string> ReadLine(int fd, std::string& buffer) {
+// keeps whatever arrived after it for the next call. *eof (if given) is set
+// when the harness closed the channel cleanly between lines.
+Result<std::string> ReadLine(int fd, std::string& buffer, bool* eof = nullptr) {
   for (;;) {
     size_t nl = buffer.find('\n');
     if (nl != std::string::npos) {
@@ -62,6 +63,7 @@ Result<std::string> ReadLine(int fd, std::string& buffer) {
       return Status::FromErrno(errno, "control channel: recv");
     }
     if (n == 0) {
+      if (eof != nullptr) *eof = buffer.empty();
       return Status(StatusCode::kIoError, buffer.empty() ? "control channel: closed by the harness"
                                                          : "control channel: closed by the harness mid-line");
     }
@@ -71,7 +73,7 @@ Result<std::string> ReadLine(int fd, std::string& buffer) {
 
 }  // namespace
 
-Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::Connect(int fd, std::string actor_name) {
+Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::Connect(int fd, std::string actor_name, bool serve) {
   const std::string what = "control channel fd " + std::to_string(fd);
   if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) {
     return Status(StatusCode::kInvalidInput, what + " is not an open file descriptor");
@@ -93,6 +95,7 @@ Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::Connect(int fd, 
   hello.actor = p->actor_name_;
   hello.pid = static_cast<int64_t>(::getpid());
   hello.protocol = kProtocolVersion;
+  hello.serve = serve;
   PC_RETURN_IF_ERROR(SendAll(fd, EncodeMessage(hello)).Annotate(what + ": hello"));
 
   Result<std::string> line = ReadLine(fd, p->buffer_);
@@ -103,13 +106,14 @@ Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::Connect(int fd, 
     return Status(StatusCode::kInvalidInput, what + ": expected welcome, got " +
                                                  std::string(MessageTypeName(welcome->type)));
   }
-  p->controlled_ = welcome->mode == "controlled";
+  p->welcome_controlled_ = welcome->mode == "controlled";
+  p->controlled_ = p->welcome_controlled_;
   p->max_delay_us_ = welcome->max_delay_us;
   p->rng_.seed(welcome->seed);
   return p;
 }
 
-Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::FromEnvironment(std::string actor_name) {
+Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::FromEnvironment(std::string actor_name, bool serve) {
   const char* value = std::getenv(kControlFdEnv);
   if (value == nullptr) return std::unique_ptr<ChannelYieldPoints>();
   std::string_view v(value);
@@ -119,12 +123,15 @@ Result<std::unique_ptr<ChannelYieldPoints>> ChannelYieldPoints::FromEnvironment(
     return Status(StatusCode::kInvalidInput,
                   std::string(kControlFdEnv) + "='" + std::string(v) + "' is not a file descriptor number");
   }
-  Result<std::unique_ptr<ChannelYieldPoints>> p = Connect(fd, std::move(actor_name));
+  Result<std::unique_ptr<ChannelYieldPoints>> p = Connect(fd, std::move(actor_name), serve);
   if (!p.ok()) return p.status().Annotate(std::string(kControlFdEnv) + "=" + std::string(v));
   return p;
 }
 
 ChannelYieldPoints::~ChannelYieldPoints() {
+  // Events still buffered (an operation that ended without a result): best
+  // effort, so the harness sees what happened before the actor went away.
+  if (!outgoing_.empty()) (void)SendAll(fd_, outgoing_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -180,8 +187,37 @@ void ChannelYieldPoints::Finish(int exit_code, const Status& status) {
   finished_ = true;
 }
 
+std::optional<ControlMessage> ChannelYieldPoints::NextRun() {
+  bool eof = false;
+  Result<std::string> line = ReadLine(fd_, buffer_, &eof);
+  if (!line.ok()) {
+    if (eof) return std::nullopt;  // the harness is done with this actor
+    Die(line.status());
+  }
+  Result<ControlMessage> m = DecodeMessage(*line);
+  if (!m.ok()) Die(m.status());
+  if (m->type != MessageType::kRun) {
+    Die(Status(StatusCode::kInvalidInput,
+               "control channel: expected run, got " + std::string(MessageTypeName(m->type))));
+  }
+  return std::move(m).value();
+}
+
+void ChannelYieldPoints::BeginRun(const ControlMessage& run) {
+  if (!run.actor.empty()) actor_name_ = run.actor;
+  controlled_ = run.mode.empty() ? welcome_controlled_ : run.mode == "controlled";
+  max_delay_us_ = run.max_delay_us;
+  rng_.seed(run.seed);
+  finished_ = false;
+  outgoing_.clear();
+}
+
 void ChannelYieldPoints::Send(const ControlMessage& m) {
-  Status st = SendAll(fd_, EncodeMessage(m));
+  outgoing_ += EncodeMessage(m);
+  // Controlled mode: an event waits for the stop that ends this step.
+  if (m.type == MessageType::kEvent && controlled_ && !finished_) return;
+  Status st = SendAll(fd_, outgoing_);
+  outgoing_.clear();
   // After the result the harness may already have hung up; what is still sent
   // (lock releases from destructors) is best effort and must not change the
   // exit status the result announced.

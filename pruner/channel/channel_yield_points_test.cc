@@ -3,11 +3,13 @@
 #include "pruner/channel/channel_yield_points.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -206,6 +208,96 @@ TEST(ChannelYieldPointsTest, FreeModeNeverWaitsForGo) {
   EXPECT_EQ(seen[23].message, "archive BBBB vanished");
 }
 
+// True when a recv would find nothing on `fd` right now.
+bool NothingToRead(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+TEST(ChannelYieldPointsTest, ControlledEventsGoOutInOneSendWithTheNextStop) {
+  Pair fds = MakePair();
+  FakeHarness h(fds.harness);
+  std::unique_ptr<ChannelYieldPoints> p =
+      ConnectWith(h, fds.actor, [](FakeHarness& fh) { fh.Handshake("controlled", "tester"); });
+  ASSERT_NE(p, nullptr);
+  p->Report(Event{EventKind::kUseBegin, "CCCC", "read x"});
+  p->Report(Event{EventKind::kUseEnd, "CCCC", "ok"});
+  // Sends are synchronous: had the events been sent, they would be readable now.
+  EXPECT_TRUE(NothingToRead(h.fd()));
+  p->Finish(0, Status::Ok());
+  // One send: a single recv returns all three lines.
+  char buf[4096];
+  ssize_t n = ::recv(h.fd(), buf, sizeof buf, MSG_DONTWAIT);
+  ASSERT_GT(n, 0);
+  const std::string got(buf, static_cast<size_t>(n));
+  ASSERT_EQ(std::count(got.begin(), got.end(), '\n'), 3) << got;
+  EXPECT_LT(got.find("use_begin"), got.find("use_end"));
+  EXPECT_LT(got.find("use_end"), got.find("\"result\""));
+}
+
+TEST(ChannelYieldPointsTest, ServingActorRunsOneOperationPerRunUntilTheHarnessHangsUp) {
+  Pair fds = MakePair();
+  FakeHarness h(fds.harness);
+  std::vector<ControlMessage> seen;
+  std::unique_ptr<ChannelYieldPoints> p;
+  std::thread harness([&] {
+    ControlMessage hello = h.Receive();
+    EXPECT_EQ(hello.type, MessageType::kHello);
+    EXPECT_TRUE(hello.serve);
+    h.Welcome("controlled");
+    ControlMessage run;
+    run.type = MessageType::kRun;
+    run.actor = "reader-1";
+    run.argv = {"read", "--cache", "c"};
+    run.mode = "free";
+    run.seed = 5;
+    h.Send(run);
+    seen.push_back(h.Receive());  // free: the yield, no go needed
+    seen.push_back(h.Receive());  // its result
+    run.actor = "pruner";
+    run.argv = {"prune"};
+    run.mode = "";  // the welcome's: controlled
+    h.Send(run);
+    seen.push_back(h.Receive());  // the yield, with the event before it
+    seen.push_back(h.Receive());
+    h.Go();
+    seen.push_back(h.Receive());  // the result
+    h.Close();
+  });
+  Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::Connect(fds.actor, "pool-1", /*serve=*/true);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  p = std::move(c).value();
+
+  std::optional<ControlMessage> first = p->NextRun();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->argv, (std::vector<std::string>{"read", "--cache", "c"}));
+  p->BeginRun(*first);
+  EXPECT_FALSE(p->controlled());
+  p->Yield("read.begin", "x.whl");  // free mode: does not wait
+  p->Finish(6, Status(StatusCode::kNotFound, "not cached"));
+
+  std::optional<ControlMessage> second = p->NextRun();
+  ASSERT_TRUE(second.has_value());
+  p->BeginRun(*second);
+  EXPECT_TRUE(p->controlled());
+  p->Report(Event{EventKind::kRemoveBegin, "DDDD", "in-place"});
+  p->Yield("prune.before_remove", "DDDD");  // waits for the go
+  p->Finish(0, Status::Ok());
+
+  EXPECT_FALSE(p->NextRun().has_value());  // EOF between runs: the normal end
+  harness.join();
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0].type, MessageType::kYield);
+  EXPECT_EQ(seen[1].type, MessageType::kResult);
+  EXPECT_EQ(seen[1].exit_code, 6);
+  EXPECT_EQ(seen[1].status, "not-found");
+  EXPECT_EQ(seen[2].type, MessageType::kEvent);
+  EXPECT_EQ(seen[2].kind, "remove_begin");
+  EXPECT_EQ(seen[3].type, MessageType::kYield);
+  EXPECT_EQ(seen[4].type, MessageType::kResult);
+  EXPECT_EQ(seen[4].exit_code, 0);
+}
+
 TEST(ChannelYieldPointsTest, EveryEventKindIsSentByName) {
   Pair fds = MakePair();
   FakeHarness h(fds.harness);
@@ -380,7 +472,18 @@ TEST_F(ChannelYieldPointsDeathTest, ExitsWhenTheHarnessClosesWhileWaitingForGo) 
 
 TEST_F(ChannelYieldPointsDeathTest, ExitsOnEpipeInsteadOfDyingOfSigpipe) {
   harness_->Close();
-  EXPECT_EXIT(points_->Report(Event{EventKind::kUseBegin, "id", ""}), ::testing::ExitedWithCode(1), "send");
+  // Controlled mode: the event goes out with the yield, and that send fails.
+  EXPECT_EXIT(
+      {
+        points_->Report(Event{EventKind::kUseBegin, "id", ""});
+        points_->Yield("install.begin", "id");
+      },
+      ::testing::ExitedWithCode(1), "send");
+}
+
+TEST_F(ChannelYieldPointsDeathTest, ServingActorExitsWhenTheHarnessSendsSomethingButRun) {
+  harness_->Go();
+  EXPECT_EXIT(points_->NextRun(), ::testing::ExitedWithCode(1), "expected run, got go");
 }
 
 TEST_F(ChannelYieldPointsDeathTest, ExitsOnGarbageFromTheHarness) {

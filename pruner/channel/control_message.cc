@@ -15,7 +15,7 @@ using nlohmann::json;
 constexpr std::pair<MessageType, std::string_view> kTypeNames[] = {
     {MessageType::kHello, "hello"},     {MessageType::kWelcome, "welcome"}, {MessageType::kYield, "yield"},
     {MessageType::kBlocked, "blocked"}, {MessageType::kGo, "go"},           {MessageType::kEvent, "event"},
-    {MessageType::kResult, "result"},
+    {MessageType::kResult, "result"},   {MessageType::kRun, "run"},
 };
 
 std::optional<MessageType> MessageTypeFromName(std::string_view name) {
@@ -61,6 +61,27 @@ class FieldReader {
       return WrongType(field, "a 32-bit integer");
     }
     *out = static_cast<int>(wide);
+    return Status::Ok();
+  }
+
+  Status Bool(const char* field, bool required, bool* out) const {
+    const json* v = Find(field);
+    if (v == nullptr) return required ? Missing(field) : Status::Ok();
+    if (!v->is_boolean()) return WrongType(field, "true or false");
+    *out = v->get<bool>();
+    return Status::Ok();
+  }
+
+  Status StringArray(const char* field, bool required, std::vector<std::string>* out) const {
+    const json* v = Find(field);
+    if (v == nullptr) return required ? Missing(field) : Status::Ok();
+    if (!v->is_array()) return WrongType(field, "an array of strings");
+    std::vector<std::string> strings;
+    for (const json& e : *v) {
+      if (!e.is_string()) return WrongType(field, "an array of strings");
+      strings.push_back(e.get<std::string>());
+    }
+    *out = std::move(strings);
     return Status::Ok();
   }
 
@@ -114,6 +135,7 @@ std::string EncodeMessage(const ControlMessage& m) {
       j["actor"] = m.actor;
       j["pid"] = m.pid;
       j["protocol"] = m.protocol;
+      if (m.serve) j["serve"] = true;  // absent for one-shot actors: their hello is unchanged
       break;
     case MessageType::kWelcome:
       j["mode"] = m.mode;
@@ -140,6 +162,15 @@ std::string EncodeMessage(const ControlMessage& m) {
       j["exit_code"] = m.exit_code;
       j["status"] = m.status;
       j["message"] = m.message;
+      break;
+    case MessageType::kRun:
+      j["actor"] = m.actor;
+      j["argv"] = m.argv;
+      j["stdout"] = m.stdout_path;
+      j["stderr"] = m.stderr_path;
+      if (!m.mode.empty()) j["mode"] = m.mode;
+      j["seed"] = m.seed;
+      j["max_delay_us"] = m.max_delay_us;
       break;
   }
   // File names and OS messages need not be UTF-8: replace invalid bytes with
@@ -176,6 +207,7 @@ Result<ControlMessage> DecodeMessage(std::string_view line) {
       PC_RETURN_IF_ERROR(r.String("actor", true, &m.actor));
       PC_RETURN_IF_ERROR(r.Int64("pid", true, &m.pid));
       PC_RETURN_IF_ERROR(r.Int("protocol", true, &m.protocol));
+      PC_RETURN_IF_ERROR(r.Bool("serve", false, &m.serve));
       break;
     case MessageType::kWelcome:
       PC_RETURN_IF_ERROR(r.String("mode", true, &m.mode));
@@ -209,6 +241,23 @@ Result<ControlMessage> DecodeMessage(std::string_view line) {
       PC_RETURN_IF_ERROR(r.Int("exit_code", true, &m.exit_code));
       PC_RETURN_IF_ERROR(r.String("status", false, &m.status));
       PC_RETURN_IF_ERROR(r.String("message", false, &m.message));
+      break;
+    case MessageType::kRun:
+      PC_RETURN_IF_ERROR(r.String("actor", false, &m.actor));
+      PC_RETURN_IF_ERROR(r.StringArray("argv", true, &m.argv));
+      if (m.argv.empty()) return Status(StatusCode::kInvalidInput, "control message run.argv: must not be empty");
+      PC_RETURN_IF_ERROR(r.String("stdout", false, &m.stdout_path));
+      PC_RETURN_IF_ERROR(r.String("stderr", false, &m.stderr_path));
+      PC_RETURN_IF_ERROR(r.String("mode", false, &m.mode));
+      if (!m.mode.empty() && m.mode != "controlled" && m.mode != "free") {
+        return Status(StatusCode::kInvalidInput,
+                      "control message run.mode: must be \"controlled\" or \"free\", not \"" + m.mode + "\"");
+      }
+      PC_RETURN_IF_ERROR(r.Uint64("seed", false, &m.seed));
+      PC_RETURN_IF_ERROR(r.Int64("max_delay_us", false, &m.max_delay_us));
+      if (m.max_delay_us < 0) {
+        return Status(StatusCode::kInvalidInput, "control message run.max_delay_us: must be >= 0");
+      }
       break;
   }
   if (m.point.empty() && (m.type == MessageType::kYield || m.type == MessageType::kBlocked)) {

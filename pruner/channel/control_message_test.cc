@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace prunecheck {
 namespace {
@@ -34,6 +35,7 @@ TEST(ControlMessageTest, TypeNames) {
   EXPECT_EQ(MessageTypeName(MessageType::kGo), "go");
   EXPECT_EQ(MessageTypeName(MessageType::kEvent), "event");
   EXPECT_EQ(MessageTypeName(MessageType::kResult), "result");
+  EXPECT_EQ(MessageTypeName(MessageType::kRun), "run");
 }
 
 TEST(ControlMessageTest, HelloRoundTrips) {
@@ -47,6 +49,47 @@ TEST(ControlMessageTest, HelloRoundTrips) {
   EXPECT_EQ(b.actor, "installer-1");
   EXPECT_EQ(b.pid, 4242);
   EXPECT_EQ(b.protocol, 1);
+}
+
+TEST(ControlMessageTest, HelloOfAServingActorRoundTripsAndOneShotHelloIsUnchanged) {
+  ControlMessage m;
+  m.type = MessageType::kHello;
+  m.actor = "pool-1";
+  m.pid = 7;
+  EXPECT_EQ(EncodeMessage(m), "{\"type\":\"hello\",\"actor\":\"pool-1\",\"pid\":7,\"protocol\":1}\n");
+  EXPECT_FALSE(RoundTrip(m).serve);
+  m.serve = true;
+  EXPECT_EQ(EncodeMessage(m), "{\"type\":\"hello\",\"actor\":\"pool-1\",\"pid\":7,\"protocol\":1,\"serve\":true}\n");
+  EXPECT_TRUE(RoundTrip(m).serve);
+}
+
+TEST(ControlMessageTest, RunRoundTrips) {
+  ControlMessage m;
+  m.type = MessageType::kRun;
+  m.actor = "installer-1";
+  m.argv = {"install", "--cache", "/tmp/r/cache", "--seed", "7", "--wheel", "a b\n.whl", ""};
+  m.stdout_path = "/tmp/r/logs/installer-1.stdout";
+  m.stderr_path = "/tmp/r/logs/installer-1.stderr";
+  m.mode = "free";
+  m.seed = std::numeric_limits<uint64_t>::max();
+  m.max_delay_us = 2000;
+  ControlMessage b = RoundTrip(m);
+  EXPECT_EQ(b.type, MessageType::kRun);
+  EXPECT_EQ(b.actor, m.actor);
+  EXPECT_EQ(b.argv, m.argv);
+  EXPECT_EQ(b.stdout_path, m.stdout_path);
+  EXPECT_EQ(b.stderr_path, m.stderr_path);
+  EXPECT_EQ(b.mode, "free");
+  EXPECT_EQ(b.seed, m.seed);
+  EXPECT_EQ(b.max_delay_us, 2000);
+
+  // Only argv is required; an absent mode means the welcome's.
+  Result<ControlMessage> minimal = DecodeMessage(R"({"type":"run","argv":["prune","--cache","c"]})");
+  ASSERT_TRUE(minimal.ok()) << minimal.status().ToString();
+  EXPECT_EQ(minimal->argv, (std::vector<std::string>{"prune", "--cache", "c"}));
+  EXPECT_EQ(minimal->mode, "");
+  EXPECT_EQ(minimal->stdout_path, "");
+  EXPECT_EQ(minimal->seed, 0u);
 }
 
 TEST(ControlMessageTest, WelcomeRoundTripsFullSeedRange) {
@@ -203,6 +246,21 @@ TEST(ControlMessageTest, RejectsWrongTypesNamingTheField) {
   ExpectInvalid(R"({"type":"event","kind":"use_begin","t_ns":"now"})", "event.t_ns: must be an integer");
   ExpectInvalid(R"({"type":"result","exit_code":"0"})", "result.exit_code: must be an integer");
   ExpectInvalid(R"({"type":"result","exit_code":0,"message":false})", "result.message: must be a string");
+  ExpectInvalid(R"({"type":"hello","actor":"a","pid":1,"protocol":1,"serve":1})", "hello.serve: must be true or false");
+}
+
+TEST(ControlMessageTest, RejectsMalformedRunNamingTheField) {
+  ExpectInvalid(R"({"type":"run"})", "run.argv: missing");
+  ExpectInvalid(R"({"type":"run","argv":null})", "run.argv: missing");
+  ExpectInvalid(R"({"type":"run","argv":"install --cache c"})", "run.argv: must be an array of strings");
+  ExpectInvalid(R"({"type":"run","argv":["install",3]})", "run.argv: must be an array of strings");
+  ExpectInvalid(R"({"type":"run","argv":[]})", "run.argv: must not be empty");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"stdout":1})", "run.stdout: must be a string");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"stderr":[]})", "run.stderr: must be a string");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"actor":false})", "run.actor: must be a string");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"mode":"fast"})", "run.mode");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"seed":-1})", "run.seed: must be a non-negative");
+  ExpectInvalid(R"({"type":"run","argv":["prune"],"max_delay_us":-1})", "run.max_delay_us");
 }
 
 }  // namespace
