@@ -1,6 +1,8 @@
 // Controlled schedules per second for a 3-actor scenario (an installer, a
 // reader of a cached wheel and a pruner, all on the reference profile),
-// multi-process, in-process on disk and in-process in memory, side by side.
+// multi-process (on a pool of serving cache-actor processes, as prunecheck
+// runs them, and with a fresh process per actor per run), in-process on disk
+// and in-process in memory, side by side.
 //
 //   build/default/bench/schedules_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true --benchmark_out=bench.json
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "harness/engine/controlled_run.h"
+#include "harness/process/process_actor.h"
 #include "harness/strategy/strategy.h"
 #include "pruner/base/local_time_zone.h"
 
@@ -47,7 +50,7 @@ std::string CacheActorPath() {
   return (self.parent_path().parent_path() / "pruner" / "cache-actor").string();
 }
 
-void RunSchedules(benchmark::State& state, Transport transport) {
+void RunSchedules(benchmark::State& state, Transport transport, bool pooled = false) {
   RunConfig config = ThreeActors();
   RunOptions options;
   options.transport = transport;
@@ -58,6 +61,11 @@ void RunSchedules(benchmark::State& state, Transport transport) {
   if (const char* b = std::getenv("PRUNECHECK_BENCH_BASE_DIR")) options.base_dir = b;
   RunDirectoryReaper reaper;
   options.reaper = &reaper;
+  // One pool for every iteration, as one prunecheck command has: its start-up
+  // (the first iteration) is part of the measurement, amortized.
+  std::unique_ptr<CacheActorPool> pool;
+  if (pooled) pool = std::make_unique<CacheActorPool>(options.cache_actor);
+  options.pool = pool.get();
   std::unique_ptr<Strategy> strategy = MakeRandomStrategy(1);
   uint64_t seed = 1;
   int64_t failures = 0;
@@ -89,7 +97,12 @@ void RunSchedules(benchmark::State& state, Transport transport) {
   }
 }
 
-void BM_ControlledSchedule_MultiProcess(benchmark::State& state) { RunSchedules(state, Transport::kProcess); }
+void BM_ControlledSchedule_MultiProcess(benchmark::State& state) {
+  RunSchedules(state, Transport::kProcess, /*pooled=*/true);
+}
+void BM_ControlledSchedule_MultiProcessFreshProcesses(benchmark::State& state) {
+  RunSchedules(state, Transport::kProcess);
+}
 void BM_ControlledSchedule_InProcess(benchmark::State& state) { RunSchedules(state, Transport::kThread); }
 void BM_ControlledSchedule_InMemory(benchmark::State& state) { RunSchedules(state, Transport::kMemory); }
 
@@ -100,6 +113,7 @@ void BM_ControlledSchedule_InMemory(benchmark::State& state) { RunSchedules(stat
 BENCHMARK(BM_ControlledSchedule_InMemory)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
 BENCHMARK(BM_ControlledSchedule_InProcess)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
 BENCHMARK(BM_ControlledSchedule_MultiProcess)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_ControlledSchedule_MultiProcessFreshProcesses)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 }  // namespace
 }  // namespace prunecheck::harness

@@ -72,7 +72,16 @@ struct ExploreArgs {
   std::string save_failure;  // directory for the failing run as a scenario file
   std::string base_dir = DefaultRunBaseDir();
   int progress_every = 0;  // 0: every ~2 s
+  bool fresh_processes = false;  // explore: no CacheActorPool
 };
+
+// One pool of serving cache-actor processes for a whole command, so that
+// consecutive runs reuse them; none with --fresh-processes or another
+// transport. Destroyed (its processes killed and reaped) when the command ends.
+std::unique_ptr<CacheActorPool> MakePool(bool fresh_processes, Transport transport, const std::string& cache_actor) {
+  if (fresh_processes || transport != Transport::kProcess) return nullptr;
+  return std::make_unique<CacheActorPool>(cache_actor);
+}
 
 Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   RunConfig c;
@@ -172,6 +181,8 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
   options.keep = a.keep;
   RunDirectoryReaper reaper;  // passed runs' directories go while the next run goes on
   options.reaper = &reaper;
+  std::unique_ptr<CacheActorPool> pool = MakePool(a.fresh_processes, options.transport, cache_actor);
+  options.pool = pool.get();
 
   std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs, %s transport\n",
               config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
@@ -268,6 +279,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
                 r.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
     if (!a.save_failure.empty()) {
       ScenarioRunOptions so{a.transport, a.transport, cache_actor, a.base_dir, false};
+      so.pool = pool.get();
       Result<SavedScenario> saved = SaveFailureScenario(trace, a.save_failure, so);
       if (!saved.ok()) std::fprintf(stderr, "prunecheck: --save-failure: %s\n", saved.status().ToString().c_str());
       if (saved.ok()) std::printf("scenario: %s\n  %s run %s\n", saved->path.c_str(), ShellQuote(self).c_str(), ShellQuote(saved->path).c_str());
@@ -344,7 +356,7 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
 }
 
 int Replay(const std::string& path, const std::string& transport_override, int times, bool keep,
-           const std::string& cache_actor, const std::string& json_out) {
+           const std::string& cache_actor, const std::string& json_out, bool fresh_processes) {
   Result<Trace> trace = ReadTrace(path);
   if (!trace.ok()) {
     std::fprintf(stderr, "prunecheck replay: %s\n", trace.status().ToString().c_str());
@@ -356,6 +368,8 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   options.transport = *ParseTransport(transport);
   options.cache_actor = cache_actor;
   options.keep = keep;
+  std::unique_ptr<CacheActorPool> pool = MakePool(fresh_processes, options.transport, cache_actor);
+  options.pool = pool.get();
   int identical = 0;
   RunResult last;
   for (int i = 0; i < times; ++i) {
@@ -441,6 +455,8 @@ int main(int argc, char** argv) {
   explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
   explore->add_option("--save-failure", ex.save_failure, "also write the (minimized) failing run as a scenario file in this directory");
   explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
+  explore->add_flag("--fresh-processes", ex.fresh_processes,
+                    "start a fresh cache-actor process per actor per run instead of reusing serving ones");
 
   ExploreArgs st;
   double stress_seconds = 10;
@@ -469,6 +485,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"process", "thread", "memory"}));
   replay->add_flag("--keep", replay_keep, "keep the run directory");
   replay->add_option("--json", replay_json, "write the result as JSON here");
+  bool replay_fresh = false;
+  replay->add_flag("--fresh-processes", replay_fresh,
+                   "start a fresh cache-actor process per actor per replay instead of reusing serving ones");
 
   std::unique_ptr<RunCommand> run = AddRunCommand(app, [&] { return cache_actor; });
 
@@ -494,6 +513,8 @@ int main(int argc, char** argv) {
     return Stress(st, fo, cache_actor);
   }
   if (run->parsed()) return run->Execute();
-  if (replay->parsed()) return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json);
+  if (replay->parsed()) {
+    return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh);
+  }
   return kHarnessError;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/engine/interrupt.h"
+#include "harness/process/process_actor.h"
 
 #include "harness/scenario/junit.h"
 #include "harness/scenario/scenario.h"
@@ -31,6 +32,8 @@ class RunCommandImpl final : public RunCommand {
                      "run every scenario with this transport (default: each file's own, else process)")
         ->check(CLI::IsMember({"process", "thread", "memory"}));
     sub_->add_flag("--keep", keep_, "keep every run directory");
+    sub_->add_flag("--fresh-processes", fresh_processes_,
+                   "start a fresh cache-actor process per actor per run instead of reusing serving ones");
     sub_->add_option("--base-dir", base_dir_, "create run directories here")->capture_default_str();
     sub_->footer(
         "Exit codes: 0 every scenario showed its expected verdict, 1 some did not (FAIL) or could not be carried "
@@ -65,6 +68,10 @@ class RunCommandImpl final : public RunCommand {
     ScenarioRunOptions options;
     options.transport = transport_;
     options.cache_actor = cache_actor_();
+    // One pool for the whole command: consecutive runs reuse its processes.
+    std::unique_ptr<CacheActorPool> pool;
+    if (!fresh_processes_) pool = std::make_unique<CacheActorPool>(options.cache_actor);
+    options.pool = pool.get();
     options.base_dir = base_dir_;
     options.keep = keep_;
     RunDirectoryReaper reaper;  // passed runs' directories go while the next run goes on
@@ -110,6 +117,7 @@ class RunCommandImpl final : public RunCommand {
   std::string junit_;
   std::string transport_;
   bool keep_ = false;
+  bool fresh_processes_ = false;
   std::string base_dir_ = DefaultRunBaseDir();
 };
 

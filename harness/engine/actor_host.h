@@ -38,9 +38,14 @@ class ActorHost {
   virtual void KillAll() = 0;
 };
 
+class CacheActorPool;  // harness/process/process_actor.h
+
 // Real processes: cache-actor (at `cache_actor_path`) for the built-in roles,
-// the given argv for role "command". Defined in process_launcher.cc.
-std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path);
+// the given argv for role "command". With a `pool`, the built-in roles run on
+// its serving processes instead (the pool's binary, not `cache_actor_path`);
+// "command" actors and black boxes are always fresh processes. REQUIRES:
+// `pool` outlives the host. Defined in process_launcher.cc.
+std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path, CacheActorPool* pool = nullptr);
 // The same actor code as fibers on the calling thread (controlled mode
 // only), working through `fs` (REQUIRES: outlives the host).
 std::unique_ptr<ActorHost> MakeInProcessActorHost(FileSystem* fs);

@@ -114,7 +114,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
 
   // Launch.
   std::unique_ptr<ActorHost> host = options.transport == Transport::kProcess
-                                        ? MakeProcessActorHost(options.cache_actor)
+                                        ? MakeProcessActorHost(options.cache_actor, options.pool)
                                         : MakeInProcessActorHost(&fsys);
   const size_t n = config.actors.size();
   std::vector<ActorEndpoint*> endpoints(n, nullptr);

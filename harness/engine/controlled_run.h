@@ -43,6 +43,11 @@ struct RunOptions {
   // Set: passed runs' directories are removed on the reaper's thread while
   // the next run goes on. Null: removed before RunControlled returns.
   RunDirectoryReaper* reaper = nullptr;
+  // Process transport: run cache-actor roles on this pool's serving processes
+  // (reused from run to run) instead of starting fresh ones. nullptr: a fresh
+  // process per actor per run. Not owned; must outlive the call. RunControlled
+  // only: RunFree always starts fresh processes.
+  CacheActorPool* pool = nullptr;
   bool keep = false;               // keep the run directory even when it passed
   bool keep_failed = true;         // keep it when the run failed (minimization turns this off)
   int64_t lock_timeout_ms = 30000;

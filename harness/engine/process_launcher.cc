@@ -1,4 +1,5 @@
-// Builds cache-actor command lines and hands them to ProcessActorHost.
+// Builds cache-actor command lines and hands them to ProcessActorHost: to a
+// fresh process each, or as runs on a CacheActorPool's serving processes.
 #include <unistd.h>
 
 #include "harness/engine/actor_host.h"
@@ -34,9 +35,21 @@ std::string Substitute(std::string s, const ActorLaunchContext& ctx) {
 
 class ProcessLauncher final : public ActorHost {
  public:
-  explicit ProcessLauncher(std::string cache_actor) : cache_actor_(std::move(cache_actor)) {}
+  ProcessLauncher(std::string cache_actor, CacheActorPool* pool)
+      : cache_actor_(std::move(cache_actor)), pool_(pool), host_(pool) {}
 
   Result<ActorEndpoint*> Launch(const ActorSpec& spec, const ActorLaunchContext& ctx) override {
+    if (pool_ != nullptr && spec.role != "command") {
+      ServeRunSpec run;
+      run.name = spec.name;
+      run.args = CacheActorArgs(spec, ctx);
+      run.controlled = ctx.controlled;
+      run.seed = ctx.seed;
+      run.max_delay_us = ctx.max_delay_us;
+      run.stdout_path = ctx.log_dir + "/" + spec.name + ".stdout";
+      run.stderr_path = ctx.log_dir + "/" + spec.name + ".stderr";
+      return host_.SpawnPooled(run);
+    }
     ProcessSpec p;
     p.name = spec.name;
     if (spec.role == "command") {
@@ -59,13 +72,14 @@ class ProcessLauncher final : public ActorHost {
 
  private:
   std::string cache_actor_;
+  CacheActorPool* pool_;
   ProcessActorHost host_;
 };
 
 }  // namespace
 
-std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path) {
-  return std::make_unique<ProcessLauncher>(std::move(cache_actor_path));
+std::unique_ptr<ActorHost> MakeProcessActorHost(std::string cache_actor_path, CacheActorPool* pool) {
+  return std::make_unique<ProcessLauncher>(std::move(cache_actor_path), pool);
 }
 
 }  // namespace prunecheck::harness

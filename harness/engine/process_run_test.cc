@@ -3,11 +3,14 @@
 // the harness issue that must hold with the process transport.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/run_report.h"
+#include "harness/process/process_actor.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -125,6 +128,92 @@ TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
     ASSERT_TRUE(r.error.ok()) << r.error.ToString();
     ASSERT_TRUE(r.passed) << "seed " << 500 + i << ":\n" << Summary(c, r);
   }
+}
+
+RunConfig ThreeReferenceActors() {
+  RunConfig c;
+  c.setup.push_back({"install", "reference", "demo", 0});
+  c.actors = {Actor("installer", "install", "reference"), Actor("reader", "read", "reference"),
+              Actor("pruner", "prune", "reference")};
+  c.actors[0].package = "other";
+  return c;
+}
+
+std::vector<pid_t> Sorted(std::vector<pid_t> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(ProcessRunTest, PooledRunsReuseTheSameProcesses) {
+  RunOptions o = Processes();
+  CacheActorPool pool(o.cache_actor);
+  o.pool = &pool;
+  RunConfig c = ThreeReferenceActors();
+  auto s = MakeRandomStrategy(5);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 5; ++i) {
+    RunResult r = RunControlled(c, *s, 40 + static_cast<uint64_t>(i), o);
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    ASSERT_TRUE(r.passed) << Summary(c, r);
+    if (i == 0) pids = Sorted(pool.IdlePids());
+    EXPECT_EQ(Sorted(pool.IdlePids()), pids) << "run " << i;
+  }
+  EXPECT_EQ(pids.size(), 3u);
+  EXPECT_EQ(pool.started(), 3);
+}
+
+TEST(ProcessRunTest, PooledAndFreshProcessesGiveIdenticalEventSequencesWithKills) {
+  RunOptions fresh = Processes();
+  RunOptions pooled = Processes();
+  CacheActorPool pool(pooled.cache_actor);
+  pooled.pool = &pool;
+  RunConfig c = ThreeReferenceActors();
+  c.actors.push_back(Actor("refresher", "refresh", "reference"));
+  c.kill_probability = 0.08;
+  int runs_with_kills = 0;
+  for (uint64_t seed = 700; seed < 720; ++seed) {
+    auto s1 = MakeRandomStrategy(seed);
+    RunResult a = RunControlled(c, *s1, seed, fresh);
+    auto s2 = MakeRandomStrategy(seed);
+    RunResult b = RunControlled(c, *s2, seed, pooled);
+    ASSERT_TRUE(a.error.ok()) << a.error.ToString();
+    ASSERT_TRUE(b.error.ok()) << b.error.ToString();
+    EXPECT_EQ(a.event_digest, b.event_digest) << "seed " << seed;
+    EXPECT_EQ(a.choices, b.choices) << "seed " << seed;
+    EXPECT_EQ(a.passed, b.passed) << "seed " << seed << ":\n" << Summary(c, b);
+    ASSERT_EQ(a.outcomes.size(), b.outcomes.size());
+    for (size_t i = 0; i < a.outcomes.size(); ++i) {
+      EXPECT_EQ(a.outcomes[i].end.kind, b.outcomes[i].end.kind) << "seed " << seed << " actor " << i;
+      EXPECT_EQ(a.outcomes[i].end.exit_code, b.outcomes[i].end.exit_code) << "seed " << seed << " actor " << i;
+    }
+    runs_with_kills += b.kills.empty() ? 0 : 1;
+  }
+  // The seeds are chosen so that kills happen; killed processes were replaced.
+  EXPECT_GE(runs_with_kills, 5);
+  EXPECT_GT(pool.started(), 4);
+  EXPECT_LE(pool.IdlePids().size(), 4u);
+}
+
+TEST(ProcessRunTest, CommandActorsAndBlackBoxesStayFreshWithAPool) {
+  RunOptions o = Processes();
+  CacheActorPool pool(o.cache_actor);
+  o.pool = &pool;
+  RunConfig c;
+  c.setup.push_back({"install", "reference", "demo", 0});
+  ActorSpec shell;
+  shell.name = "shell-reader";
+  shell.role = "command";
+  shell.command = {"bash", SourceDir() + "/harness/examples/shell_actor.sh", "read", "{cache}", "demo"};
+  c.actors = {shell, Actor("pruner", "prune", "reference")};
+  for (uint64_t seed = 3; seed < 6; ++seed) {
+    auto s = MakeRandomStrategy(seed);
+    RunResult r = RunControlled(c, *s, seed, o);
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    EXPECT_TRUE(r.passed) << Summary(c, r);
+    EXPECT_EQ(r.outcomes[0].end.kind, StopKind::kFinished);
+  }
+  EXPECT_EQ(pool.started(), 1);  // the pruner's; the shell actor is never pooled
+  EXPECT_EQ(pool.IdlePids().size(), 1u);
 }
 
 }  // namespace

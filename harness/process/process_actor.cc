@@ -31,6 +31,7 @@
 #include "harness/process/process_actor.h"
 
 #include "harness/engine/interrupt.h"
+#include "pruner/channel/control_message.h"
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -46,6 +47,7 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -224,9 +226,14 @@ struct ChildSetup {
 
 // ---------------------------------------------------------------------------
 
+// One actor process. A *serving* endpoint (`cache-actor serve`) outlives
+// runs: BeginRun() hands it one operation, and the run ends at its result
+// (no exit); between runs it idles in a CacheActorPool.
 class ProcessEndpoint final : public ActorEndpoint {
  public:
-  ProcessEndpoint(asio::io_context& io, ProcessSpec spec) : io_(io), spec_(std::move(spec)), socket_(io) {}
+  ProcessEndpoint(asio::io_context& io, ProcessSpec spec, bool serving = false)
+      : io_(io), spec_(std::move(spec)), serving_(serving), name_(spec_.name), controlled_(spec_.controlled),
+        socket_(io) {}
   ~ProcessEndpoint() override = default;
 
   // Launches the process. On failure nothing is left running.
@@ -310,12 +317,48 @@ class ProcessEndpoint final : public ActorEndpoint {
     return Status::Ok();
   }
 
-  const std::string& name() const override { return spec_.name; }
+  const std::string& name() const override { return name_; }
   // Whether the actor was given the control channel (not whether it has used it yet).
   bool connected() const override { return spec_.use_channel; }
 
   pid_t pid() const { return pid_; }
   bool reaped() const { return exited_; }
+  bool serving() const { return serving_; }
+  // Asynchronous operations not yet completed: the endpoint must outlive
+  // them (its io_context may be shared and outlive it).
+  int pending() const { return pending_; }
+
+  // Serving: alive, between runs (never given one, or its last one ended
+  // with a result), and nothing unexpected seen. Only such an endpoint may
+  // serve another run.
+  bool Idle() const {
+    return serving_ && !exited_ && !killed_ && !eof_ && !protocol_error_ && !in_run_ && inbox_.empty() &&
+           buffer_.empty();
+  }
+
+  // Serving: starts one operation (REQUIRES: Idle()). From here on the
+  // endpoint behaves like a freshly spawned actor of that run.
+  void BeginRun(const ServeRunSpec& run) {
+    name_ = run.name;
+    controlled_ = run.controlled;
+    in_run_ = true;
+    result_.reset();
+    final_.reset();
+    ControlMessage m;
+    m.type = MessageType::kRun;
+    m.actor = run.name;
+    m.argv = run.args;
+    m.stdout_path = run.stdout_path;
+    m.stderr_path = run.stderr_path;
+    m.mode = run.controlled ? "controlled" : "free";
+    m.seed = run.seed;
+    m.max_delay_us = run.max_delay_us;
+    if (hello_) {
+      Send(m);
+    } else {
+      pending_run_ = m;  // a process still starting: the run follows its welcome
+    }
+  }
 
   ActorStop WaitForStop(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
     return Wait(messages, Clock::now() + timeout, /*until_exit=*/false);
@@ -327,7 +370,7 @@ class ProcessEndpoint final : public ActorEndpoint {
   }
 
   void Resume() override {
-    if (!spec_.use_channel || exited_ || killed_) return;
+    if (!spec_.use_channel || exited_ || killed_ || (serving_ && !in_run_)) return;
     ControlMessage go;
     go.type = MessageType::kGo;
     Send(go);
@@ -405,7 +448,9 @@ class ProcessEndpoint final : public ActorEndpoint {
   }
 
   void StartWait() {
+    ++pending_;
     proc_->async_wait([this](bp::error_code ec, int /*code*/) {
+      --pending_;
       if (ec == asio::error::operation_aborted) return;
       if (exited_) return;  // reaped by ReapBlocking
       if (ec) {
@@ -427,7 +472,9 @@ class ProcessEndpoint final : public ActorEndpoint {
   }
 
   void StartRead() {
+    ++pending_;
     socket_.async_read_some(asio::buffer(chunk_), [this](const boost::system::error_code& ec, size_t n) {
+      --pending_;
       if (n > 0) OnData(std::string_view(chunk_.data(), n));
       if (ec || protocol_error_) {
         eof_ = true;
@@ -447,7 +494,7 @@ class ProcessEndpoint final : public ActorEndpoint {
     }
     buffer_.erase(0, start);
     if (buffer_.size() > kMaxLineBytes) {
-      ProtocolError("actor " + spec_.name + " sent a control line longer than " + std::to_string(kMaxLineBytes) +
+      ProtocolError("actor " + name_ + " sent a control line longer than " + std::to_string(kMaxLineBytes) +
                     " bytes: \"" + Truncate(buffer_, 200) + "\"");
     }
   }
@@ -455,19 +502,25 @@ class ProcessEndpoint final : public ActorEndpoint {
   void OnLine(std::string_view line) {
     Result<ControlMessage> m = DecodeMessage(line);
     if (!m.ok()) {
-      ProtocolError("actor " + spec_.name + " sent a malformed control line \"" + Truncate(line, 200) +
+      ProtocolError("actor " + name_ + " sent a malformed control line \"" + Truncate(line, 200) +
                     "\": " + m.status().message());
       return;
     }
     switch (m->type) {
       case MessageType::kHello:
         if (hello_) {
-          ProtocolError("actor " + spec_.name + " said hello twice: \"" + Truncate(line, 200) + "\"");
+          ProtocolError("actor " + name_ + " said hello twice: \"" + Truncate(line, 200) + "\"");
           return;
         }
         if (m->protocol != kProtocolVersion) {
-          ProtocolError("actor " + spec_.name + " speaks control protocol " + std::to_string(m->protocol) +
+          ProtocolError("actor " + name_ + " speaks control protocol " + std::to_string(m->protocol) +
                         ", the harness speaks " + std::to_string(kProtocolVersion));
+          return;
+        }
+        if (m->serve != serving_) {
+          ProtocolError("actor " + name_ + (serving_ ? " was started to serve runs but its hello does not say serve"
+                                                      : " says it serves runs but was started for one operation") +
+                        ": \"" + Truncate(line, 200) + "\"");
           return;
         }
         hello_ = true;
@@ -481,10 +534,15 @@ class ProcessEndpoint final : public ActorEndpoint {
           w.max_delay_us = spec_.max_delay_us;
           Send(w);
         }
+        if (pending_run_) {
+          Send(*pending_run_);
+          pending_run_.reset();
+        }
         return;
       case MessageType::kWelcome:
       case MessageType::kGo:
-        ProtocolError("actor " + spec_.name + " sent a harness-only message \"" + Truncate(line, 200) + "\"");
+      case MessageType::kRun:
+        ProtocolError("actor " + name_ + " sent a harness-only message \"" + Truncate(line, 200) + "\"");
         return;
       default:
         inbox_.push_back(std::move(m).value());
@@ -527,6 +585,7 @@ class ProcessEndpoint final : public ActorEndpoint {
       s.message = how;
     } else if (result_) {
       s.kind = StopKind::kFinished;
+      if (serving_) s.exit_code = result_->exit_code;  // the process lives on: the result is the run's end
       s.message = result_->status.empty() ? result_->message
                   : result_->message.empty() ? result_->status
                                              : result_->status + ": " + result_->message;
@@ -558,7 +617,7 @@ class ProcessEndpoint final : public ActorEndpoint {
             if (messages) messages->push_back(std::move(m));
             if (dead) break;
             if (!until_exit) return s;
-            if (spec_.controlled) Resume();
+            if (controlled_) Resume();
             break;
           }
           case MessageType::kBlocked:
@@ -569,10 +628,16 @@ class ProcessEndpoint final : public ActorEndpoint {
               s.point = m.point;
               return s;
             }
-            if (spec_.controlled) Resume();
+            if (controlled_) Resume();
             break;
           case MessageType::kResult:
             result_ = std::move(m);
+            if (serving_ && !dead) {
+              // The run is over; the process waits for its next one. Nothing
+              // it sends before then belongs to this run.
+              in_run_ = false;
+              return Final();
+            }
             break;
           default:
             break;
@@ -613,6 +678,12 @@ class ProcessEndpoint final : public ActorEndpoint {
 
   asio::io_context& io_;
   ProcessSpec spec_;
+  const bool serving_;      // `cache-actor serve`: many runs, each ending at its result
+  std::string name_;        // the actor's name (serving: in its current run)
+  bool controlled_;         // the current run's mode (one-shot: the spec's)
+  bool in_run_ = false;     // serving: a run was begun and has not sent its result
+  std::optional<ControlMessage> pending_run_;  // serving: to send after the welcome
+  int pending_ = 0;         // outstanding async operations (see pending())
   std::vector<std::string> env_;
   std::vector<const char*> envp_;
   std::optional<bp::process> proc_;
@@ -636,13 +707,122 @@ class ProcessEndpoint final : public ActorEndpoint {
   std::optional<ActorStop> final_;
 };
 
+// SIGKILLs every group in `endpoints`, reaps every process, and lets every
+// outstanding handler run, so that the endpoints can be destroyed even when
+// `io` lives on (a pool's). Empties `endpoints`.
+void KillAndReap(asio::io_context& io, std::vector<std::unique_ptr<ProcessEndpoint>>& endpoints) {
+  if (endpoints.empty()) return;
+  for (auto& e : endpoints) e->KillForShutdown();
+  const Clock::time_point until = Clock::now() + kReapGrace;
+  auto all_reaped = [&] {
+    return std::all_of(endpoints.begin(), endpoints.end(), [](const auto& e) { return e->reaped(); });
+  };
+  while (!all_reaped() && Clock::now() < until) {
+    if (io.stopped()) io.restart();
+    if (io.run_one_until(until) == 0) break;
+  }
+  for (auto& e : endpoints) e->ReapBlocking();
+  for (auto& e : endpoints) e->Close();
+  // Run the cancelled and completed handlers while the endpoints they point
+  // to still exist: the socket reads were cancelled by Close(), and every
+  // process is reaped, so its pidfd wait completes at once.
+  auto all_idle = [&] {
+    return std::all_of(endpoints.begin(), endpoints.end(), [](const auto& e) { return e->pending() == 0; });
+  };
+  const Clock::time_point drain_until = Clock::now() + kReapGrace;
+  while (!all_idle() && Clock::now() < drain_until) {
+    if (io.stopped()) io.restart();
+    if (io.run_one_until(drain_until) == 0 && io.stopped()) break;  // no work left at all
+  }
+  for (auto& e : endpoints) {
+    // Still referred to by a handler that never ran (only a process the
+    // kernel would not let go): leaking it beats a handler on freed memory.
+    if (e->pending() > 0) (void)e.release();
+  }
+  endpoints.clear();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
 
-struct ProcessActorHost::Impl {
+struct CacheActorPool::Impl {
+  explicit Impl(std::string exe) : cache_actor(std::move(exe)) {}
+  ~Impl() { KillAndReap(io, idle); }
+
+  // An idle serving process: the most recently used one that is still
+  // healthy, else a new one. Processes found dead or confused are discarded.
+  Result<std::unique_ptr<ProcessEndpoint>> Take() {
+    // Deliver what happened while they idled (an exit, a stray line).
+    if (io.stopped()) io.restart();
+    io.poll();
+    std::vector<std::unique_ptr<ProcessEndpoint>> broken;
+    std::unique_ptr<ProcessEndpoint> found;
+    while (!idle.empty() && !found) {
+      std::unique_ptr<ProcessEndpoint> e = std::move(idle.back());
+      idle.pop_back();
+      if (e->Idle()) {
+        found = std::move(e);
+      } else {
+        broken.push_back(std::move(e));
+      }
+    }
+    KillAndReap(io, broken);
+    if (found) return found;
+    ProcessSpec spec;
+    spec.name = "cache-actor-serve-" + std::to_string(++started);
+    spec.argv = {cache_actor, "serve"};
+    auto e = std::make_unique<ProcessEndpoint>(io, std::move(spec), /*serving=*/true);
+    PC_RETURN_IF_ERROR(e->Start());
+    return e;
+  }
+
+  // Declared first: destroyed after every endpoint bound to it.
   asio::io_context io;
-  std::vector<std::unique_ptr<ProcessEndpoint>> endpoints;
+  std::string cache_actor;
+  std::vector<std::unique_ptr<ProcessEndpoint>> idle;
+  int started = 0;
+};
+
+CacheActorPool::CacheActorPool(std::string cache_actor) : impl_(std::make_unique<Impl>(std::move(cache_actor))) {}
+
+CacheActorPool::~CacheActorPool() = default;
+
+const std::string& CacheActorPool::cache_actor() const { return impl_->cache_actor; }
+
+std::vector<pid_t> CacheActorPool::IdlePids() const {
+  std::vector<pid_t> pids;
+  for (const auto& e : impl_->idle) {
+    if (!e->reaped()) pids.push_back(e->pid());
+  }
+  return pids;
+}
+
+int CacheActorPool::started() const { return impl_->started; }
+
+// ---------------------------------------------------------------------------
+
+struct ProcessActorHost::Impl {
+  explicit Impl(CacheActorPool::Impl* p) : pool(p), io(p != nullptr ? p->io : own_io) {}
+
+  // Pooled endpoints that ended their run cleanly go back to the pool; every
+  // other endpoint is killed and reaped.
+  ~Impl() {
+    std::vector<std::unique_ptr<ProcessEndpoint>> doomed;
+    if (pool != nullptr) {
+      if (io.stopped()) io.restart();
+      io.poll();  // an exit or a stray line that already arrived counts against reuse
+    }
+    for (auto& e : endpoints) {
+      if (pool != nullptr && e->Idle()) {
+        pool->idle.push_back(std::move(e));
+      } else {
+        doomed.push_back(std::move(e));
+      }
+    }
+    endpoints.clear();
+    KillAndReap(io, doomed);
+  }
 
   void KillAll() {
     for (auto& e : endpoints) e->KillForShutdown();
@@ -657,17 +837,16 @@ struct ProcessActorHost::Impl {
     for (auto& e : endpoints) e->ReapBlocking();
   }
 
-  ~Impl() {
-    KillAll();
-    for (auto& e : endpoints) e->Close();
-    // Run the cancelled handlers while the endpoints they point to still exist.
-    io.restart();
-    io.poll();
-    endpoints.clear();
-  }
+  CacheActorPool::Impl* pool;
+  asio::io_context own_io;  // unused with a pool: its io_context drives everything
+  asio::io_context& io;
+  std::vector<std::unique_ptr<ProcessEndpoint>> endpoints;
 };
 
-ProcessActorHost::ProcessActorHost() : impl_(std::make_unique<Impl>()) {}
+ProcessActorHost::ProcessActorHost() : impl_(std::make_unique<Impl>(nullptr)) {}
+
+ProcessActorHost::ProcessActorHost(CacheActorPool* pool)
+    : impl_(std::make_unique<Impl>(pool != nullptr ? pool->impl_.get() : nullptr)) {}
 
 ProcessActorHost::~ProcessActorHost() = default;
 
@@ -676,6 +855,32 @@ Result<ActorEndpoint*> ProcessActorHost::Spawn(const ProcessSpec& spec) {
   Status st = e->Start();
   if (!st.ok()) return st;
   impl_->endpoints.push_back(std::move(e));
+  return static_cast<ActorEndpoint*>(impl_->endpoints.back().get());
+}
+
+Result<ActorEndpoint*> ProcessActorHost::SpawnPooled(const ServeRunSpec& run) {
+  if (impl_->pool == nullptr) {
+    return Status(StatusCode::kInvalidInput, "actor " + run.name + ": this host has no pool of serving processes");
+  }
+  if (run.args.empty()) return Status(StatusCode::kInvalidInput, "actor " + run.name + ": empty arguments");
+  // The log files are the harness's to create, as for a fresh process: a
+  // path it cannot open is its error, not the actor's.
+  for (const std::string& path : {run.stdout_path, run.stderr_path}) {
+    if (path.empty()) continue;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::FromErrno(errno, "opening log file " + path + " for actor " + run.name);
+    ::close(fd);
+  }
+  Result<std::unique_ptr<ProcessEndpoint>> e = impl_->pool->Take();
+  if (!e.ok()) return e.status().Annotate("actor " + run.name);
+  ServeRunSpec absolute = run;
+  // The serving process resolves relative paths against its own cwd, which
+  // need not be the harness's now.
+  std::error_code ec;
+  if (!run.stdout_path.empty()) absolute.stdout_path = std::filesystem::absolute(run.stdout_path, ec).string();
+  if (!run.stderr_path.empty()) absolute.stderr_path = std::filesystem::absolute(run.stderr_path, ec).string();
+  (*e)->BeginRun(absolute);
+  impl_->endpoints.push_back(std::move(e).value());
   return static_cast<ActorEndpoint*>(impl_->endpoints.back().get());
 }
 

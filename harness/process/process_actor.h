@@ -7,7 +7,8 @@
 // (mode, seed, delay noise) and turns the message stream into ActorStops.
 // Destroying the host kills every group still alive and reaps every child:
 // no zombie, no orphan. InstallHarnessSignalHandlers() extends that to
-// SIGINT/SIGTERM of the harness.
+// SIGINT/SIGTERM of the harness. CacheActorPool keeps `cache-actor serve`
+// processes alive between runs, so that a run need not start any.
 //
 // Boost.Process headers are slow to compile: they are included only by
 // process_actor.cc.
@@ -42,15 +43,76 @@ struct ProcessSpec {
   std::string stderr_path;          // empty: inherit the harness's stderr
 };
 
+// One operation for a serving process (`cache-actor serve`): a `run`
+// message (harness/PROTOCOL.md §5).
+struct ServeRunSpec {
+  std::string name;                // actor name in this run
+  std::vector<std::string> args;   // one cache-actor command line, without argv[0]
+  bool controlled = true;          // the run's mode: controlled (wait for go) or free
+  uint64_t seed = 0;               // free-mode delay noise
+  int64_t max_delay_us = 0;
+  std::string stdout_path;         // empty: /dev/null
+  std::string stderr_path;         // empty: the harness's stderr
+};
+
+// CacheActorPool: idle `cache-actor serve` processes, reused across runs.
+//
+// Starting a cache-actor costs tens of milliseconds (fork, exec, dynamic
+// linking), several times what a whole controlled schedule costs once it
+// runs. A serving process pays that once and then runs one operation per
+// `run` message. A ProcessActorHost built on a pool takes an idle process for
+// each SpawnPooled() (starting one when none is idle) and, when the host is
+// destroyed, gives back every process whose run ended with a result; every
+// other one (killed, died, timed out, protocol error, run not finished) is
+// SIGKILLed and reaped, and replaced when one is next needed.
+//
+// Pooled processes stay in the signal handlers' table while alive (see
+// InstallHarnessSignalHandlers); the destructor SIGKILLs and reaps all of
+// them: no zombie, no orphan.
+//
+// Thread-safety: none. A pool and every host built on it are used by one
+// thread, which must outlive the pool's processes (PR_SET_PDEATHSIG fires
+// when the thread that forked a process exits). Hosts built on a pool must be
+// destroyed before it.
+class CacheActorPool {
+ public:
+  // `cache_actor`: the binary (a path, or a name looked up in PATH).
+  explicit CacheActorPool(std::string cache_actor);
+  ~CacheActorPool();  // kills every process, reaps every child
+  CacheActorPool(const CacheActorPool&) = delete;
+  CacheActorPool& operator=(const CacheActorPool&) = delete;
+
+  const std::string& cache_actor() const;
+  // Pids of the idle processes, most recently used last (for tests).
+  std::vector<pid_t> IdlePids() const;
+  // Serving processes started so far.
+  int started() const;
+
+ private:
+  friend class ProcessActorHost;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class ProcessActorHost {
  public:
   ProcessActorHost();
-  ~ProcessActorHost();  // kills every live group, reaps every child
+  // A host that can also run operations on `pool`'s processes (nullptr: the
+  // same as the default constructor). REQUIRES: `pool` outlives the host.
+  explicit ProcessActorHost(CacheActorPool* pool);
+  // Kills every live group and reaps every child, except pooled processes
+  // that ended their run cleanly: those go back to the pool.
+  ~ProcessActorHost();
   ProcessActorHost(const ProcessActorHost&) = delete;
   ProcessActorHost& operator=(const ProcessActorHost&) = delete;
 
   // Starts the process. The endpoint stays owned by the host.
   Result<ActorEndpoint*> Spawn(const ProcessSpec& spec);
+  // Runs `run` on an idle serving process of the pool. The endpoint behaves
+  // like a spawned cache-actor's, except that its run ends (kFinished) as
+  // soon as the result arrives: the process does not exit. It stays owned by
+  // the host until the host is destroyed. REQUIRES: built with a pool.
+  Result<ActorEndpoint*> SpawnPooled(const ServeRunSpec& run);
   // SIGKILLs every live group and reaps them.
   void KillAll();
   // Pids of children not yet reaped (for tests).

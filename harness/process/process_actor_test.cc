@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -619,6 +620,301 @@ TEST(ProcessActorTest, CacheActorPrunesUnderControl) {
   });
   EXPECT_TRUE(locked);
   EXPECT_TRUE(host.LivePids().empty());
+}
+
+// ---------------------------------------------------------------------------
+// CacheActorPool: serving cache-actor processes reused across runs
+
+const char* CacheActorOrNull() { return std::getenv("PRUNECHECK_CACHE_ACTOR"); }
+
+#define REQUIRE_CACHE_ACTOR()                                                      \
+  do {                                                                             \
+    if (CacheActorOrNull() == nullptr) {                                           \
+      GTEST_SKIP() << "PRUNECHECK_CACHE_ACTOR is not set (run through ctest)";     \
+    }                                                                              \
+  } while (false)
+
+// A pooled run of `args` (cache-actor arguments), logs in `dir`.
+ServeRunSpec PooledRun(const std::string& name, std::vector<std::string> args, const std::string& dir) {
+  ServeRunSpec run;
+  run.name = name;
+  run.args = std::move(args);
+  run.stdout_path = dir + "/" + name + ".stdout";
+  run.stderr_path = dir + "/" + name + ".stderr";
+  return run;
+}
+
+ActorEndpoint* SpawnPooledOrDie(ProcessActorHost& host, const ServeRunSpec& run) {
+  Result<ActorEndpoint*> ep = host.SpawnPooled(run);
+  if (!ep.ok()) {
+    ADD_FAILURE() << "SpawnPooled(" << run.name << "): " << ep.status().ToString();
+    return nullptr;
+  }
+  return *ep;
+}
+
+// Resumes `ep` at every stop until it ends; its messages go to *msgs.
+ActorStop DriveToEnd(ActorEndpoint* ep, std::vector<ControlMessage>* msgs = nullptr) {
+  ActorStop stop;
+  for (int steps = 0; steps < 1000; ++steps) {
+    stop = ep->WaitForStop(msgs, kLong);
+    if (stop.kind != StopKind::kYield && stop.kind != StopKind::kBlocked) break;
+    ep->Resume();
+  }
+  return stop;
+}
+
+std::vector<std::string> PruneArgs(const std::string& cache) {
+  return {"prune", "--cache", cache, "--profile", "reference", "--seed", "1", "--no-fsync"};
+}
+
+// The descriptors a process has open, by number.
+std::set<std::string> OpenFds(pid_t pid) {
+  std::set<std::string> fds;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    fds.insert(e.path().filename().string());
+  }
+  return fds;
+}
+
+TEST(CacheActorPoolTest, ConsecutiveRunsReuseOneProcessWhichLeaksNoDescriptor) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  CacheActorPool pool(CacheActorOrNull());
+  pid_t pid = -1;
+  std::set<std::string> fds;
+  for (int i = 0; i < 4; ++i) {
+    {
+      ProcessActorHost host(&pool);
+      ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("pruner", PruneArgs(dir + "/cache"), dir));
+      ASSERT_NE(ep, nullptr);
+      std::vector<ControlMessage> msgs;
+      ActorStop stop = DriveToEnd(ep, &msgs);
+      ASSERT_EQ(stop.kind, StopKind::kFinished) << stop.message << "\n" << ReadFile(dir + "/pruner.stderr");
+      EXPECT_EQ(stop.exit_code, 0);
+      EXPECT_EQ(ep->name(), "pruner");
+      // The run's stdout went to its own file (truncated per run: one report).
+      const std::string out = ReadFile(dir + "/pruner.stdout");
+      EXPECT_EQ(out.find("prune (reference"), 0u) << out;
+      EXPECT_EQ(out.find("prune (reference", 1), std::string::npos) << out;
+      ASSERT_EQ(host.LivePids().size(), 1u);
+      if (i == 0) pid = host.LivePids()[0];
+      EXPECT_EQ(host.LivePids()[0], pid) << "run " << i << " did not reuse the process";
+    }
+    ASSERT_EQ(pool.IdlePids(), std::vector<pid_t>{pid});
+    // Between runs the process holds what it held after the first: its
+    // stdio and the channel. No cache fd, no lock, no log file.
+    if (i == 0) fds = OpenFds(pid);
+    EXPECT_EQ(OpenFds(pid), fds) << "after run " << i;
+  }
+  EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(pool.started(), 1);
+}
+
+TEST(CacheActorPoolTest, BadRunGetsTheOneShotExitCodeAndTheProcessKeepsServing) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  const std::string cache = dir + "/cache";
+  CacheActorPool pool(CacheActorOrNull());
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string says;  // in the result's message
+  };
+  const std::vector<Case> cases = {
+      {{"install", "--cache", cache}, 2, "--wheel is required"},
+      {{"frobnicate"}, 2, "A subcommand is required"},
+      {{"prune", "--cache", cache, "--lock-timeout-ms", "-5"}, 2, "--lock-timeout-ms"},
+      {{"prune", "--cache", cache, "--profile", "uv-9.9"}, 2, "unknown profile 'uv-9.9'"},
+      {{"read", "--cache", cache, "--wheel", "demo_pkg-1.0.0-py3-none-any.whl", "--env", dir + "/env"},
+       6, "not in the cache"},
+      {{"profiles"}, 2, "not 'profiles'"},
+      {{"serve"}, 2, "not 'serve'"},
+  };
+  for (const Case& c : cases) {
+    std::string what;
+    for (const std::string& a : c.args) what += a + " ";
+    // What a fresh process does with the same command line.
+    int fresh_exit = -1;
+    {
+      ProcessActorHost host;
+      ProcessSpec spec;
+      spec.name = "fresh";
+      spec.argv = {CacheActorOrNull()};
+      spec.argv.insert(spec.argv.end(), c.args.begin(), c.args.end());
+      spec.stderr_path = dir + "/fresh.stderr";
+      ActorEndpoint* ep = SpawnOrDie(host, spec);
+      ASSERT_NE(ep, nullptr);
+      fresh_exit = DriveToEnd(ep).exit_code;
+    }
+    ProcessActorHost host(&pool);
+    ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("bad", c.args, dir));
+    ASSERT_NE(ep, nullptr);
+    ActorStop stop = DriveToEnd(ep);
+    EXPECT_EQ(stop.kind, StopKind::kFinished) << what << stop.message;
+    EXPECT_EQ(stop.exit_code, c.exit_code) << what << stop.message;
+    if (c.args[0] != "profiles" && c.args[0] != "serve") {  // those two a fresh process does run
+      EXPECT_EQ(stop.exit_code, fresh_exit) << what;
+    }
+    EXPECT_NE(stop.message.find(c.says), std::string::npos) << what << stop.message;
+    // What it printed went to the run's stderr, as a fresh process's would.
+    EXPECT_FALSE(ReadFile(dir + "/bad.stderr").empty()) << what;
+  }
+  // Still the one process, and it still works.
+  ProcessActorHost host(&pool);
+  ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("pruner", PruneArgs(cache), dir));
+  ASSERT_NE(ep, nullptr);
+  ActorStop stop = DriveToEnd(ep);
+  EXPECT_EQ(stop.kind, StopKind::kFinished) << stop.message;
+  EXPECT_EQ(stop.exit_code, 0);
+  EXPECT_EQ(pool.started(), 1);
+}
+
+TEST(CacheActorPoolTest, KilledOrUnfinishedProcessesAreReapedAndReplaced) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  CacheActorPool pool(CacheActorOrNull());
+  pid_t killed = -1, unfinished = -1;
+  int killed_fd = -1, unfinished_fd = -1;
+  {
+    ProcessActorHost host(&pool);
+    ActorEndpoint* a = SpawnPooledOrDie(host, PooledRun("a", PruneArgs(dir + "/a"), dir));
+    ActorEndpoint* b = SpawnPooledOrDie(host, PooledRun("b", PruneArgs(dir + "/b"), dir));
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    ASSERT_EQ(a->WaitForStop(nullptr, kLong).kind, StopKind::kYield);
+    ASSERT_EQ(b->WaitForStop(nullptr, kLong).kind, StopKind::kYield);
+    const std::vector<pid_t> pids = host.LivePids();
+    ASSERT_EQ(pids.size(), 2u);
+    killed = pids[0];
+    unfinished = pids[1];
+    killed_fd = PidfdOpen(killed);
+    unfinished_fd = PidfdOpen(unfinished);
+    a->Kill();
+    ActorStop stop = a->WaitForStop(nullptr, kLong);
+    EXPECT_EQ(stop.kind, StopKind::kDied);
+    EXPECT_EQ(stop.exit_code, 128 + SIGKILL);
+    // b is left at its yield point: its run never ends.
+  }
+  // Neither went back to the pool; both are dead and reaped.
+  EXPECT_TRUE(pool.IdlePids().empty());
+  for (auto [pid, fd] : {std::pair{killed, killed_fd}, std::pair{unfinished, unfinished_fd}}) {
+    ASSERT_GE(fd, 0);
+    EXPECT_TRUE(WaitForDeath(fd, kLong)) << pid;
+    ::close(fd);
+    errno = 0;
+    EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1) << pid;
+    EXPECT_EQ(errno, ECHILD) << pid;
+  }
+  // The next run gets a new process, and works.
+  {
+    ProcessActorHost host(&pool);
+    ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("c", PruneArgs(dir + "/a"), dir));
+    ASSERT_NE(ep, nullptr);
+    ActorStop stop = DriveToEnd(ep);
+    EXPECT_EQ(stop.kind, StopKind::kFinished) << stop.message;
+    EXPECT_EQ(stop.exit_code, 0);
+    ASSERT_EQ(host.LivePids().size(), 1u);
+    EXPECT_NE(host.LivePids()[0], killed);
+    EXPECT_NE(host.LivePids()[0], unfinished);
+  }
+  EXPECT_EQ(pool.started(), 3);
+  EXPECT_EQ(pool.IdlePids().size(), 1u);
+}
+
+TEST(CacheActorPoolTest, ProcessThatDiedWhileIdleIsNotHandedOut) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  CacheActorPool pool(CacheActorOrNull());
+  {
+    ProcessActorHost host(&pool);
+    ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("a", PruneArgs(dir + "/cache"), dir));
+    ASSERT_NE(ep, nullptr);
+    ASSERT_EQ(DriveToEnd(ep).kind, StopKind::kFinished);
+  }
+  ASSERT_EQ(pool.IdlePids().size(), 1u);
+  const pid_t dead = pool.IdlePids()[0];
+  const int fd = PidfdOpen(dead);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::kill(dead, SIGKILL), 0);
+  ASSERT_TRUE(WaitForDeath(fd, kLong));
+  ::close(fd);
+  ProcessActorHost host(&pool);
+  ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("b", PruneArgs(dir + "/cache"), dir));
+  ASSERT_NE(ep, nullptr);
+  ActorStop stop = DriveToEnd(ep);
+  EXPECT_EQ(stop.kind, StopKind::kFinished) << stop.message;
+  EXPECT_NE(host.LivePids().at(0), dead);
+  errno = 0;
+  EXPECT_EQ(::waitpid(dead, nullptr, WNOHANG), -1);  // reaped when it was found dead
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST(CacheActorPoolTest, DestroyingThePoolKillsAndReapsEveryProcess) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  std::vector<pid_t> pids;
+  std::vector<int> pidfds;
+  {
+    CacheActorPool pool(CacheActorOrNull());
+    {
+      ProcessActorHost host(&pool);
+      std::vector<ActorEndpoint*> eps;
+      for (const char* name : {"a", "b", "c"}) {
+        eps.push_back(SpawnPooledOrDie(host, PooledRun(name, PruneArgs(dir + "/" + name), dir)));
+        ASSERT_NE(eps.back(), nullptr);
+      }
+      for (ActorEndpoint* ep : eps) EXPECT_EQ(DriveToEnd(ep).kind, StopKind::kFinished);
+    }
+    pids = pool.IdlePids();
+    ASSERT_EQ(pids.size(), 3u);
+    for (pid_t pid : pids) pidfds.push_back(PidfdOpen(pid));
+  }
+  for (size_t i = 0; i < pids.size(); ++i) {
+    ASSERT_GE(pidfds[i], 0);
+    EXPECT_TRUE(WaitForDeath(pidfds[i], milliseconds(0))) << pids[i] << " outlived its pool";
+    ::close(pidfds[i]);
+  }
+  ExpectNoChildren();
+}
+
+TEST(CacheActorPoolTest, SigintToTheHarnessKillsIdlePooledProcesses) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  int to_test[2];
+  ASSERT_EQ(::pipe2(to_test, O_CLOEXEC), 0);
+  const pid_t harness = ::fork();
+  ASSERT_GE(harness, 0);
+  if (harness == 0) {
+    // A harness that survives the signal (deferred exit), so what kills the
+    // idle process is the handler's sweep, not PDEATHSIG.
+    ::close(to_test[0]);
+    InstallHarnessSignalHandlers(/*defer_exit=*/true);
+    auto* pool = new CacheActorPool(CacheActorOrNull());  // never destroyed, on purpose
+    {
+      ProcessActorHost host(pool);
+      Result<ActorEndpoint*> ep = host.SpawnPooled(PooledRun("a", PruneArgs(dir + "/cache"), dir));
+      if (!ep.ok() || DriveToEnd(*ep).kind != StopKind::kFinished) ::_exit(2);
+    }
+    if (pool->IdlePids().size() != 1) ::_exit(3);
+    const pid_t idle = pool->IdlePids()[0];
+    const int fd = PidfdOpen(idle);
+    if (::write(to_test[1], &idle, sizeof idle) != sizeof idle) ::_exit(4);
+    const bool died = WaitForDeath(fd, kLong);
+    siginfo_t info{};
+    const bool killed = ::waitid(P_PID, static_cast<id_t>(idle), &info, WEXITED) == 0 &&
+                        info.si_code == CLD_KILLED && info.si_status == SIGKILL;
+    ::_exit(died && killed ? 0 : 5);
+  }
+  ::close(to_test[1]);
+  pid_t idle = -1;
+  const bool got = ReadFully(to_test[0], &idle, sizeof idle);
+  ::close(to_test[0]);
+  ::kill(harness, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
+  ASSERT_TRUE(got) << "harness child exited with " << status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 TEST(ProcessActorTest, SpawnFailureLeavesNoChild) {

@@ -62,6 +62,7 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   RunOptions ro;
   ro.transport = *transport;
   ro.cache_actor = options.cache_actor;
+  ro.pool = options.pool;
   ro.base_dir = options.base_dir;
   ro.reaper = options.reaper;
   ro.keep = options.keep;

@@ -29,6 +29,9 @@ struct ScenarioRunOptions {
   std::string base_dir = DefaultRunBaseDir();
   bool keep = false;                         // keep every run directory
   RunDirectoryReaper* reaper = nullptr;      // see RunOptions::reaper
+  // Process transport: serving cache-actor processes reused across runs
+  // (RunOptions::pool). nullptr: a fresh process per actor per run.
+  CacheActorPool* pool = nullptr;
 };
 
 struct ScenarioOutcome {
