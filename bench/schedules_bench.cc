@@ -70,6 +70,7 @@ void RunSchedules(benchmark::State& state, Transport transport, bool pooled = fa
   uint64_t seed = 1;
   int64_t failures = 0;
   RunPhaseSeconds phases;
+  int64_t steps = 0;
   for (auto _ : state) {
     RunResult r = RunControlled(config, *strategy, seed++, options);
     if (!r.error.ok()) {
@@ -77,6 +78,7 @@ void RunSchedules(benchmark::State& state, Transport transport, bool pooled = fa
       break;
     }
     failures += r.passed ? 0 : 1;
+    steps += r.steps;
     phases.prepare += r.phases.prepare;
     phases.launch += r.phases.launch;
     phases.schedule += r.phases.schedule;
@@ -88,8 +90,10 @@ void RunSchedules(benchmark::State& state, Transport transport, bool pooled = fa
   reaper.Drain();
   state.SetItemsProcessed(state.iterations());
   state.counters["failing_runs"] = static_cast<double>(failures);
-  // Mean seconds per run in each phase (RunPhaseSeconds), shown as "…/run".
+  // Mean seconds per run in each phase (RunPhaseSeconds), shown as "…/run",
+  // and mean steps per run (schedule / steps: the cost of one step).
   const double runs = static_cast<double>(state.iterations());
+  state.counters["steps"] = benchmark::Counter(runs > 0 ? static_cast<double>(steps) / runs : 0);
   for (auto [name, total] : {std::pair<const char*, double>{"prepare", phases.prepare}, {"launch", phases.launch},
                              {"schedule", phases.schedule}, {"finish", phases.finish}, {"check", phases.check},
                              {"cleanup", phases.cleanup}}) {

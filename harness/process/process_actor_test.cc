@@ -770,6 +770,28 @@ TEST(CacheActorPoolTest, BadRunGetsTheOneShotExitCodeAndTheProcessKeepsServing) 
   EXPECT_EQ(pool.started(), 1);
 }
 
+TEST(CacheActorPoolTest, NoOptionCarriesOverFromOneRunToTheNext) {
+  REQUIRE_CACHE_ACTOR();
+  const std::string dir = MakeTempDir();
+  CacheActorPool pool(CacheActorOrNull());
+  auto run = [&](std::vector<std::string> args) {
+    ProcessActorHost host(&pool);
+    ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("pruner", std::move(args), dir));
+    if (ep == nullptr) return std::string();
+    ActorStop stop = DriveToEnd(ep);
+    EXPECT_EQ(stop.kind, StopKind::kFinished) << stop.message;
+    return ReadFile(dir + "/pruner.stdout");
+  };
+  const std::string printed = run({"prune", "--cache", dir + "/cache", "--json", "--profile", "uv-0.8.19", "--seed",
+                                    "4", "--lock-timeout-ms", "10", "--grace", "3600", "--no-fsync"});
+  EXPECT_EQ(printed.rfind("{", 0), 0u) << printed << ReadFile(dir + "/pruner.stderr");
+  EXPECT_NE(printed.find("\"profile\":\"uv-0.8.19\""), std::string::npos) << printed;
+  // The same options, not given: the defaults, not the last run's values.
+  const std::string plain = run({"prune", "--cache", dir + "/cache"});
+  EXPECT_EQ(plain.rfind("prune (reference", 0), 0u) << plain;
+  EXPECT_EQ(pool.started(), 1);
+}
+
 TEST(CacheActorPoolTest, KilledOrUnfinishedProcessesAreReapedAndReplaced) {
   REQUIRE_CACHE_ACTOR();
   const std::string dir = MakeTempDir();

@@ -383,108 +383,124 @@ bool IsOperation(Op op) {
          op == Op::kCheck;
 }
 
-// Parses one command line (argv[0] is the program name) into a fresh
-// CommandLine: nothing is shared between two calls, so a serving actor's runs
-// cannot see each other's options.
-CommandLine Parse(int argc, const char* const* argv) {
-  CommandLine cl;
-  CommonArgs& args = cl.args;
-  CLI::App app{
+// Parses cache-actor command lines (argv[0] is the program name). A serving
+// actor parses every run's with one parser: building the CLI11 app costs
+// hundreds of microseconds, many times a parse. Every parse starts from the
+// defaults (the bound CommandLine is reset, CLI11's state cleared), so
+// nothing carries over from an earlier command line.
+class CommandLineParser {
+ public:
+  CommandLineParser() { Build(); }
+  CommandLineParser(const CommandLineParser&) = delete;
+  CommandLineParser& operator=(const CommandLineParser&) = delete;
+
+  CommandLine Parse(int argc, const char* const* argv) {
+    cl_ = CommandLine();
+    app_.clear();
+    try {
+      app_.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      cl_.exit_code = app_.exit(e);
+      return cl_;
+    } catch (const CLI::CallForAllHelp& e) {
+      cl_.exit_code = app_.exit(e);
+      return cl_;
+    } catch (const CLI::ParseError& e) {
+      app_.exit(e);
+      cl_.exit_code = kExitBadInput;
+      cl_.error = e.what();
+      return cl_;
+    }
+    cl_.op = Op::kServe;  // require_subcommand(1): if none of the others, it was serve
+    for (const auto& [sub, op] : subs_) {
+      if (sub->parsed()) cl_.op = op;
+    }
+    return cl_;
+  }
+
+ private:
+  void Build() {
+    CommandLine& cl = cl_;
+    CLI::App& app = app_;
+    CommonArgs& args = cl.args;
+    app.footer(kExitCodeHelp);
+    app.require_subcommand(1);
+    app.add_option("--actor-name", cl.actor_name, "name this actor gives the harness (when PRUNECHECK_CONTROL_FD is set)")
+        ->envname("PRUNECHECK_ACTOR_NAME")
+        ->capture_default_str();
+
+    auto add_common = [&](CLI::App* sub, bool needs_cache = true) {
+      auto* c = sub->add_option("--cache", args.cache, "cache root directory (created if missing)");
+      if (needs_cache) c->required();
+      sub->add_option("--profile", args.profile, "protocol profile (see `cache-actor profiles`)")
+          ->capture_default_str();
+      sub->add_option("--lock-timeout-ms", args.lock_timeout_ms, "give up waiting for a lock after this long")
+          ->capture_default_str()
+          ->check(CLI::NonNegativeNumber);
+      sub->add_flag("--trace", args.trace, "print yield points and events as JSON lines on stderr");
+      sub->add_option("--stop-at", args.stop_at, "raise SIGSTOP at this yield point (repeatable)");
+      sub->add_option("--seed", args.seed, "derive archive ids from this seed instead of the CSPRNG")
+          ->check(CLI::NonNegativeNumber);
+      sub->add_flag("--json", args.json, "print the result as one JSON object");
+      sub->add_flag("--no-fsync", args.no_fsync,
+                    "skip fsync (test harnesses: a killed process loses nothing fsync would keep)");
+    };
+    auto add_install_like = [&](CLI::App* sub) {
+      add_common(sub);
+      sub->add_option("--wheel", args.wheel, "the .whl file (for read: its filename names the entry)")->required();
+      sub->add_option("--env", args.env, "environment directory to link into (created if missing)")->required();
+      sub->add_option("--link-mode", args.link_mode, "hardlink, copy or symlink")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
+    };
+
+    CLI::App* install = app.add_subcommand("install", "install a wheel: cache hit if cached, else unpack and reference it");
+    add_install_like(install);
+    CLI::App* read = app.add_subcommand("read", "cache hit only: link a cached wheel (exit 6 if not cached)");
+    add_install_like(read);
+    CLI::App* refresh = app.add_subcommand("refresh", "re-download: unpack anew and repoint the entry, displacing the old archive");
+    add_install_like(refresh);
+    CLI::App* prune = app.add_subcommand("prune", "remove what the profile's prune rules say");
+    add_common(prune);
+    prune->add_option("--grace", args.grace_seconds, "grace period in seconds (default: the profile's)")
+        ->check(CLI::NonNegativeNumber);
+    CLI::App* clean = app.add_subcommand("clean", "remove one package's entries and archives (uv cache clean PKG)");
+    add_common(clean);
+    clean->add_option("package", args.package, "package name")->required();
+    CLI::App* check = app.add_subcommand("check", "scan a cache at rest for dangling references and partial archives");
+    check->add_option("--cache", args.cache, "cache root directory")->required()->check(CLI::ExistingDirectory);
+    check->add_flag("--json", args.json, "print the result as one JSON object");
+    CLI::App* profiles = app.add_subcommand("profiles", "list the simulated versions and mutants");
+    profiles->add_flag("--json", args.json, "print as JSON");
+
+    MakeWheelArgs& mw = cl.make_wheel;
+    CLI::App* make_wheel = app.add_subcommand("make-wheel", "write a deterministic synthetic wheel (test fixture)");
+    make_wheel->add_option("--out", mw.out_dir, "directory to write into")->capture_default_str()->check(CLI::ExistingDirectory);
+    make_wheel->add_option("--name", mw.spec.distribution, "distribution name")->capture_default_str();
+    make_wheel->add_option("--version", mw.spec.version, "version")->capture_default_str();
+    make_wheel->add_option("--seed", mw.spec.seed, "content seed")->capture_default_str();
+    make_wheel->add_option("--files", mw.spec.file_count, "number of files")->capture_default_str()->check(CLI::Range(0, 1000000));
+    make_wheel->add_option("--max-size", mw.spec.max_file_size, "largest file in bytes")->capture_default_str();
+
+    CLI::App* demo = app.add_subcommand("demo", "install, hit, refresh and prune a synthetic wheel, narrating each step");
+    demo->add_option("--dir", cl.demo_dir, "work here instead of a fresh /tmp directory (kept)");
+    demo->add_option("--profile", cl.demo_profile, "protocol profile")->capture_default_str();
+    demo->add_flag("--keep", cl.demo_keep, "keep the temporary directory");
+
+    app.add_subcommand("serve",
+                       "harness only: serve many operations over the control channel, one per `run` message "
+                       "(harness/PROTOCOL.md)");
+    subs_ = {{install, Op::kInstall}, {read, Op::kRead},     {refresh, Op::kRefresh},
+             {prune, Op::kPrune},     {clean, Op::kClean},   {check, Op::kCheck},
+             {profiles, Op::kProfiles}, {make_wheel, Op::kMakeWheel}, {demo, Op::kDemo}};
+  }
+
+  CommandLine cl_;  // what app_'s options are bound to; declared first
+  CLI::App app_{
       "cache-actor: plays one actor (installer, reader, refresher, pruner, cleaner) of a uv-style\n"
       "package cache under a chosen protocol profile. See `cache-actor profiles`."};
-  app.footer(kExitCodeHelp);
-  app.require_subcommand(1);
-  app.add_option("--actor-name", cl.actor_name, "name this actor gives the harness (when PRUNECHECK_CONTROL_FD is set)")
-      ->envname("PRUNECHECK_ACTOR_NAME")
-      ->capture_default_str();
-
-  auto add_common = [&](CLI::App* sub, bool needs_cache = true) {
-    auto* c = sub->add_option("--cache", args.cache, "cache root directory (created if missing)");
-    if (needs_cache) c->required();
-    sub->add_option("--profile", args.profile, "protocol profile (see `cache-actor profiles`)")
-        ->capture_default_str();
-    sub->add_option("--lock-timeout-ms", args.lock_timeout_ms, "give up waiting for a lock after this long")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    sub->add_flag("--trace", args.trace, "print yield points and events as JSON lines on stderr");
-    sub->add_option("--stop-at", args.stop_at, "raise SIGSTOP at this yield point (repeatable)");
-    sub->add_option("--seed", args.seed, "derive archive ids from this seed instead of the CSPRNG")
-        ->check(CLI::NonNegativeNumber);
-    sub->add_flag("--json", args.json, "print the result as one JSON object");
-    sub->add_flag("--no-fsync", args.no_fsync,
-                  "skip fsync (test harnesses: a killed process loses nothing fsync would keep)");
-  };
-  auto add_install_like = [&](CLI::App* sub) {
-    add_common(sub);
-    sub->add_option("--wheel", args.wheel, "the .whl file (for read: its filename names the entry)")->required();
-    sub->add_option("--env", args.env, "environment directory to link into (created if missing)")->required();
-    sub->add_option("--link-mode", args.link_mode, "hardlink, copy or symlink")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
-  };
-
-  CLI::App* install = app.add_subcommand("install", "install a wheel: cache hit if cached, else unpack and reference it");
-  add_install_like(install);
-  CLI::App* read = app.add_subcommand("read", "cache hit only: link a cached wheel (exit 6 if not cached)");
-  add_install_like(read);
-  CLI::App* refresh = app.add_subcommand("refresh", "re-download: unpack anew and repoint the entry, displacing the old archive");
-  add_install_like(refresh);
-  CLI::App* prune = app.add_subcommand("prune", "remove what the profile's prune rules say");
-  add_common(prune);
-  prune->add_option("--grace", args.grace_seconds, "grace period in seconds (default: the profile's)")
-      ->check(CLI::NonNegativeNumber);
-  CLI::App* clean = app.add_subcommand("clean", "remove one package's entries and archives (uv cache clean PKG)");
-  add_common(clean);
-  clean->add_option("package", args.package, "package name")->required();
-  CLI::App* check = app.add_subcommand("check", "scan a cache at rest for dangling references and partial archives");
-  check->add_option("--cache", args.cache, "cache root directory")->required()->check(CLI::ExistingDirectory);
-  check->add_flag("--json", args.json, "print the result as one JSON object");
-  CLI::App* profiles = app.add_subcommand("profiles", "list the simulated versions and mutants");
-  profiles->add_flag("--json", args.json, "print as JSON");
-
-  MakeWheelArgs& mw = cl.make_wheel;
-  CLI::App* make_wheel = app.add_subcommand("make-wheel", "write a deterministic synthetic wheel (test fixture)");
-  make_wheel->add_option("--out", mw.out_dir, "directory to write into")->capture_default_str()->check(CLI::ExistingDirectory);
-  make_wheel->add_option("--name", mw.spec.distribution, "distribution name")->capture_default_str();
-  make_wheel->add_option("--version", mw.spec.version, "version")->capture_default_str();
-  make_wheel->add_option("--seed", mw.spec.seed, "content seed")->capture_default_str();
-  make_wheel->add_option("--files", mw.spec.file_count, "number of files")->capture_default_str()->check(CLI::Range(0, 1000000));
-  make_wheel->add_option("--max-size", mw.spec.max_file_size, "largest file in bytes")->capture_default_str();
-
-  CLI::App* demo = app.add_subcommand("demo", "install, hit, refresh and prune a synthetic wheel, narrating each step");
-  demo->add_option("--dir", cl.demo_dir, "work here instead of a fresh /tmp directory (kept)");
-  demo->add_option("--profile", cl.demo_profile, "protocol profile")->capture_default_str();
-  demo->add_flag("--keep", cl.demo_keep, "keep the temporary directory");
-
-  app.add_subcommand("serve",
-                     "harness only: serve many operations over the control channel, one per `run` message "
-                     "(harness/PROTOCOL.md)");
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    cl.exit_code = app.exit(e);
-    return cl;
-  } catch (const CLI::CallForAllHelp& e) {
-    cl.exit_code = app.exit(e);
-    return cl;
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    cl.exit_code = kExitBadInput;
-    cl.error = e.what();
-    return cl;
-  }
-  const std::pair<CLI::App*, Op> subs[] = {
-      {install, Op::kInstall},     {read, Op::kRead},       {refresh, Op::kRefresh},
-      {prune, Op::kPrune},         {clean, Op::kClean},     {check, Op::kCheck},
-      {profiles, Op::kProfiles},   {make_wheel, Op::kMakeWheel}, {demo, Op::kDemo},
-  };
-  cl.op = Op::kServe;  // require_subcommand(1): if none of the others, it was serve
-  for (const auto& [sub, op] : subs) {
-    if (sub->parsed()) cl.op = op;
-  }
-  return cl;
-}
+  std::vector<std::pair<CLI::App*, Op>> subs_;
+};
 
 // Runs an operation (IsOperation(cl.op)); `channel` is the harness's control
 // channel, or nullptr when run by hand. Every object the operation uses is
@@ -586,6 +602,7 @@ int Serve(const std::string& actor_name) {
                 kExitBadInput);
   }
   std::unique_ptr<ChannelYieldPoints> channel = std::move(c).value();
+  CommandLineParser parser;
   while (std::optional<ControlMessage> run = channel->NextRun()) {
     channel->BeginRun(*run);
     LastFailure() = Status::Ok();
@@ -597,7 +614,7 @@ int Serve(const std::string& actor_name) {
       } else {
         std::vector<const char*> argv = {"cache-actor"};
         for (const std::string& a : run->argv) argv.push_back(a.c_str());
-        CommandLine cl = Parse(static_cast<int>(argv.size()), argv.data());
+        CommandLine cl = parser.Parse(static_cast<int>(argv.size()), argv.data());
         if (cl.exit_code >= 0) {
           rc = cl.exit_code;
           if (rc != kExitOk) LastFailure() = Status(StatusCode::kInvalidInput, cl.error);
@@ -621,7 +638,7 @@ int Serve(const std::string& actor_name) {
 
 int main(int argc, char** argv) {
   using namespace prunecheck;
-  CommandLine cl = Parse(argc, argv);
+  CommandLine cl = CommandLineParser().Parse(argc, argv);
   if (cl.exit_code >= 0) return cl.exit_code;
   if (cl.op == Op::kServe) return Serve(cl.actor_name);
   if (IsOperation(cl.op)) {
