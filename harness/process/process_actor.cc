@@ -371,9 +371,13 @@ class ProcessEndpoint final : public ActorEndpoint {
 
   void Resume() override {
     if (!spec_.use_channel || exited_ || killed_ || (serving_ && !in_run_)) return;
-    ControlMessage go;
-    go.type = MessageType::kGo;
-    Send(go);
+    // Sent at every step: encoded once.
+    static const std::string go = [] {
+      ControlMessage m;
+      m.type = MessageType::kGo;
+      return EncodeMessage(m);
+    }();
+    SendLine(go);
   }
 
   void Kill() override {
@@ -555,9 +559,10 @@ class ProcessEndpoint final : public ActorEndpoint {
     Kill();
   }
 
-  void Send(const ControlMessage& m) {
+  void Send(const ControlMessage& m) { SendLine(EncodeMessage(m)); }
+
+  void SendLine(const std::string& line) {
     if (!socket_.is_open()) return;
-    const std::string line = EncodeMessage(m);
     boost::system::error_code ec;
     asio::write(socket_, asio::buffer(line), ec);
     // EPIPE/ECONNRESET: the actor is gone; its exit is reported by the wait.
