@@ -565,8 +565,12 @@ class RunStdio {
       ::close(saved);
       saved = -1;
     }
+    // A run that hit a write error (a full disk) must not leave the streams
+    // failed for the next one.
     std::clearerr(stdout);
     std::clearerr(stderr);
+    std::cout.clear();
+    std::cerr.clear();
   }
 
  private:
