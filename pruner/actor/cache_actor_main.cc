@@ -2,7 +2,7 @@
 // line. Usable by hand on a real directory and spawned by the harness, either
 // once per operation or as a serving process (`cache-actor serve`) that runs
 // one operation per `run` message, reused across runs to save the process
-// start-up (harness/PROTOCOL.md §4).
+// start-up (harness/PROTOCOL.md §4.1).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -358,7 +358,6 @@ int RunDemo(const std::string& dir_arg, const std::string& profile_name, bool ke
   }
   return rc;
 }
-
 
 // What one cache-actor command line asks for.
 enum class Op { kInstall, kRead, kRefresh, kPrune, kClean, kCheck, kProfiles, kMakeWheel, kDemo, kServe };
