@@ -134,11 +134,14 @@ TEST_F(PrunecheckCliTest, ViolationExitsOneAndPrintsAReplayCommand) {
   const std::string out = Slurp(log);
   EXPECT_NE(out.find("[no-in-use-removal]"), std::string::npos) << out;
   EXPECT_NE(out.find(" replay " + dir_ + "/trace.json"), std::string::npos) << out;
-  h = Start({"replay", dir_ + "/trace.json", "--times", "3"}, log + ".replay");
+  h = Start({"replay", dir_ + "/trace.json", "--times", "3", "--base-dir", runs_}, log + ".replay");
   ASSERT_EQ(waitpid(h, &status, 0), h);
   EXPECT_EQ(WEXITSTATUS(status), 1);  // the violation, reproduced
   EXPECT_NE(Slurp(log + ".replay").find("identical event sequence in 3 of 3 replays"), std::string::npos)
       << Slurp(log + ".replay");
+  // The last replay failed, so its directory is kept, under --base-dir.
+  EXPECT_EQ(std::distance(fs::directory_iterator(runs_), fs::directory_iterator()), 2)
+      << "the explore's and the last replay's run directories";
   fs::remove_all(runs_);
 }
 

@@ -356,7 +356,8 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
 }
 
 int Replay(const std::string& path, const std::string& transport_override, int times, bool keep,
-           const std::string& cache_actor, const std::string& json_out, bool fresh_processes) {
+           const std::string& cache_actor, const std::string& json_out, bool fresh_processes,
+           const std::string& base_dir) {
   Result<Trace> trace = ReadTrace(path);
   if (!trace.ok()) {
     std::fprintf(stderr, "prunecheck replay: %s\n", trace.status().ToString().c_str());
@@ -367,6 +368,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   std::string transport = transport_override.empty() ? trace->transport : transport_override;
   options.transport = *ParseTransport(transport);
   options.cache_actor = cache_actor;
+  options.base_dir = base_dir;
   options.keep = keep;
   std::unique_ptr<CacheActorPool> pool = MakePool(fresh_processes, options.transport, cache_actor);
   options.pool = pool.get();
@@ -484,6 +486,8 @@ int main(int argc, char** argv) {
   replay->add_option("--transport", replay_transport, "override the trace's transport")
       ->check(CLI::IsMember({"process", "thread", "memory"}));
   replay->add_flag("--keep", replay_keep, "keep the run directory");
+  std::string replay_base_dir = DefaultRunBaseDir();
+  replay->add_option("--base-dir", replay_base_dir, "create run directories here")->capture_default_str();
   replay->add_option("--json", replay_json, "write the result as JSON here");
   bool replay_fresh = false;
   replay->add_flag("--fresh-processes", replay_fresh,
@@ -514,7 +518,8 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return run->Execute();
   if (replay->parsed()) {
-    return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh);
+    return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh,
+                  replay_base_dir);
   }
   return kHarnessError;
 }

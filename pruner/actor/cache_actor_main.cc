@@ -24,6 +24,7 @@
 #include "pruner/actor/exit_codes.h"
 #include "pruner/actor/trace_yield_points.h"
 #include "pruner/base/file_system.h"
+#include "pruner/base/local_time_zone.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_scan.h"
@@ -641,6 +642,7 @@ int Serve(const std::string& actor_name) {
 
 int main(int argc, char** argv) {
   using namespace prunecheck;
+  PinLocalTimeZone();  // before anything reads the zone; see local_time_zone.h
   CommandLine cl = CommandLineParser().Parse(argc, argv);
   if (cl.exit_code >= 0) return cl.exit_code;
   if (cl.op == Op::kServe) return Serve(cl.actor_name);
