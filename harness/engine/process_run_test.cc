@@ -72,7 +72,8 @@ TEST(ProcessRunTest, PctFindsLegacyInUseRemovalAndReplayIsIdenticalTenTimes) {
   }
 }
 
-TEST(ProcessRunTest, ShellScriptActorTakesPartInControlledRun) {
+// A cached wheel, the example shell actor reading it, and a reference pruner.
+RunConfig ShellReaderAndPruner() {
   RunConfig c;
   c.setup.push_back({"install", "reference", "demo", 0});
   ActorSpec shell;
@@ -80,6 +81,11 @@ TEST(ProcessRunTest, ShellScriptActorTakesPartInControlledRun) {
   shell.role = "command";
   shell.command = {"bash", SourceDir() + "/harness/examples/shell_actor.sh", "read", "{cache}", "demo"};
   c.actors = {shell, Actor("pruner", "prune", "reference")};
+  return c;
+}
+
+TEST(ProcessRunTest, ShellScriptActorTakesPartInControlledRun) {
+  RunConfig c = ShellReaderAndPruner();
   auto s = MakeRandomStrategy(3);
   RunResult r = RunControlled(c, *s, 3, Processes());
   ASSERT_TRUE(r.error.ok()) << r.error.ToString();
@@ -198,13 +204,7 @@ TEST(ProcessRunTest, CommandActorsAndBlackBoxesStayFreshWithAPool) {
   RunOptions o = Processes();
   CacheActorPool pool(o.cache_actor);
   o.pool = &pool;
-  RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
-  ActorSpec shell;
-  shell.name = "shell-reader";
-  shell.role = "command";
-  shell.command = {"bash", SourceDir() + "/harness/examples/shell_actor.sh", "read", "{cache}", "demo"};
-  c.actors = {shell, Actor("pruner", "prune", "reference")};
+  RunConfig c = ShellReaderAndPruner();
   for (uint64_t seed = 3; seed < 6; ++seed) {
     auto s = MakeRandomStrategy(seed);
     RunResult r = RunControlled(c, *s, seed, o);

@@ -712,11 +712,9 @@ class ProcessEndpoint final : public ActorEndpoint {
   std::optional<ActorStop> final_;
 };
 
-// SIGKILLs every group in `endpoints`, reaps every process, and lets every
-// outstanding handler run, so that the endpoints can be destroyed even when
-// `io` lives on (a pool's). Empties `endpoints`.
-void KillAndReap(asio::io_context& io, std::vector<std::unique_ptr<ProcessEndpoint>>& endpoints) {
-  if (endpoints.empty()) return;
+// SIGKILLs every group in `endpoints` and reaps every process: through the
+// io loop while exits arrive within kReapGrace, then blocking.
+void KillGroupsAndReap(asio::io_context& io, std::vector<std::unique_ptr<ProcessEndpoint>>& endpoints) {
   for (auto& e : endpoints) e->KillForShutdown();
   const Clock::time_point until = Clock::now() + kReapGrace;
   auto all_reaped = [&] {
@@ -727,6 +725,14 @@ void KillAndReap(asio::io_context& io, std::vector<std::unique_ptr<ProcessEndpoi
     if (io.run_one_until(until) == 0) break;
   }
   for (auto& e : endpoints) e->ReapBlocking();
+}
+
+// KillGroupsAndReap, then lets every outstanding handler run, so that the
+// endpoints can be destroyed even when `io` lives on (a pool's). Empties
+// `endpoints`.
+void KillAndReap(asio::io_context& io, std::vector<std::unique_ptr<ProcessEndpoint>>& endpoints) {
+  if (endpoints.empty()) return;
+  KillGroupsAndReap(io, endpoints);
   for (auto& e : endpoints) e->Close();
   // Run the cancelled and completed handlers while the endpoints they point
   // to still exist: the socket reads were cancelled by Close(), and every
@@ -831,18 +837,7 @@ struct ProcessActorHost::Impl {
     KillAndReap(io, doomed);
   }
 
-  void KillAll() {
-    for (auto& e : endpoints) e->KillForShutdown();
-    const Clock::time_point until = Clock::now() + kReapGrace;
-    auto all_reaped = [&] {
-      return std::all_of(endpoints.begin(), endpoints.end(), [](const auto& e) { return e->reaped(); });
-    };
-    while (!all_reaped() && Clock::now() < until) {
-      if (io.stopped()) io.restart();
-      if (io.run_one_until(until) == 0) break;
-    }
-    for (auto& e : endpoints) e->ReapBlocking();
-  }
+  void KillAll() { KillGroupsAndReap(io, endpoints); }
 
   CacheActorPool::Impl* pool;
   asio::io_context own_io;  // unused with a pool: its io_context drives everything
