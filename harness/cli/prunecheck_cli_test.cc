@@ -15,9 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "pruner/base/scoped_temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using prunecheck::ScopedTempDir;
 
 std::string Binary() {
   const char* b = std::getenv("PRUNECHECK_BINARY");
@@ -51,9 +54,8 @@ std::string Slurp(const std::string& path) {
 class PrunecheckCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    dir_ = tmp_.path();
     runs_ = dir_ + "/runs";
     fs::create_directories(runs_);
     // Orphaned descendants come to us, so "nothing left" is checkable.
@@ -61,9 +63,8 @@ class PrunecheckCliTest : public ::testing::Test {
   }
   void TearDown() override {
     prctl(PR_SET_CHILD_SUBREAPER, 0);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
+  ScopedTempDir tmp_{"prunecheck-cli"};
   std::string dir_, runs_;
 };
 

@@ -12,9 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "pruner/base/scoped_temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using prunecheck::ScopedTempDir;
 using ::testing::HasSubstr;
 
 std::string Binary() {
@@ -81,15 +84,10 @@ std::string WithProfile(const std::string& profile) {
 class RunCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-run-cmd-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    dir_ = tmp_.path();
     runs_ = dir_ + "/runs";
     fs::create_directories(runs_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
@@ -101,6 +99,7 @@ class RunCommandTest : public ::testing::Test {
     args.insert(args.begin(), {"run", "--base-dir", runs_});
     return Exec(args, dir_ + "/log");
   }
+  ScopedTempDir tmp_{"prunecheck-run-cmd"};
   std::string dir_, runs_;
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/engine/run_directory.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -19,11 +20,9 @@ namespace fs = std::filesystem;
 class RunDirectoryReaperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = fs::temp_directory_path().string() + "/reaper-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   // A small run-directory-like tree.
   std::string MakeTree(int i) {
@@ -34,6 +33,7 @@ class RunDirectoryReaperTest : public ::testing::Test {
     return dir;
   }
 
+  ScopedTempDir tmp_{"reaper-test"};
   std::string root_;
 };
 

@@ -2,6 +2,7 @@
 // actors). Every synchronisation goes through the control channel, process
 // exit, pidfd readiness or a pipe — no sleeps.
 #include "harness/process/process_actor.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -86,13 +87,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "process_actor_test.XXXXXX";
-  char* d = ::mkdtemp(tmpl.data());
-  EXPECT_NE(d, nullptr);
-  return tmpl;
 }
 
 // No child of this test process is left, not even a zombie.
@@ -534,7 +528,9 @@ TEST(ProcessActorTest, SilentConnectedActorIsUnresponsiveAfterTheTimeout) {
 // Environment, stdio and descriptors
 
 TEST(ProcessActorTest, EnvironmentAndStdioAreSetUp) {
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   ::setenv("PRUNECHECK_CONTROL_FD", "99", 1);  // as if we ran under another harness
   ProcessActorHost host;
   ProcessSpec spec;
@@ -557,7 +553,9 @@ TEST(ProcessActorTest, EnvironmentAndStdioAreSetUp) {
 }
 
 TEST(ProcessActorTest, ActorSeesOnlyStdioAndTheControlFd) {
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   ProcessActorHost host;
   ProcessSpec spec = Actor("fds", R"(
 ls /proc/self/fd > "$OUT"
@@ -592,7 +590,9 @@ send '{"type":"result","exit_code":0,"status":"ok"}'
 TEST(ProcessActorTest, CacheActorPrunesUnderControl) {
   const char* cache_actor = std::getenv("PRUNECHECK_CACHE_ACTOR");
   if (cache_actor == nullptr) GTEST_SKIP() << "PRUNECHECK_CACHE_ACTOR is not set (run through ctest)";
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   ProcessActorHost host;
   ProcessSpec spec;
   spec.name = "pruner";
@@ -679,7 +679,9 @@ std::set<std::string> OpenFds(pid_t pid) {
 
 TEST(CacheActorPoolTest, ConsecutiveRunsReuseOneProcessWhichLeaksNoDescriptor) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   CacheActorPool pool(CacheActorOrNull());
   pid_t pid = -1;
   std::set<std::string> fds;
@@ -713,7 +715,9 @@ TEST(CacheActorPoolTest, ConsecutiveRunsReuseOneProcessWhichLeaksNoDescriptor) {
 
 TEST(CacheActorPoolTest, BadRunGetsTheOneShotExitCodeAndTheProcessKeepsServing) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   const std::string cache = dir + "/cache";
   CacheActorPool pool(CacheActorOrNull());
   struct Case {
@@ -772,7 +776,9 @@ TEST(CacheActorPoolTest, BadRunGetsTheOneShotExitCodeAndTheProcessKeepsServing) 
 
 TEST(CacheActorPoolTest, NoOptionCarriesOverFromOneRunToTheNext) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   CacheActorPool pool(CacheActorOrNull());
   auto run = [&](std::vector<std::string> args) {
     ProcessActorHost host(&pool);
@@ -794,7 +800,9 @@ TEST(CacheActorPoolTest, NoOptionCarriesOverFromOneRunToTheNext) {
 
 TEST(CacheActorPoolTest, KilledOrUnfinishedProcessesAreReapedAndReplaced) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   CacheActorPool pool(CacheActorOrNull());
   pid_t killed = -1, unfinished = -1;
   int killed_fd = -1, unfinished_fd = -1;
@@ -846,7 +854,9 @@ TEST(CacheActorPoolTest, KilledOrUnfinishedProcessesAreReapedAndReplaced) {
 
 TEST(CacheActorPoolTest, ProcessThatDiedWhileIdleIsNotHandedOut) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   CacheActorPool pool(CacheActorOrNull());
   {
     ProcessActorHost host(&pool);
@@ -874,7 +884,9 @@ TEST(CacheActorPoolTest, ProcessThatDiedWhileIdleIsNotHandedOut) {
 
 TEST(CacheActorPoolTest, DestroyingThePoolKillsAndReapsEveryProcess) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   std::vector<pid_t> pids;
   std::vector<int> pidfds;
   {
@@ -902,7 +914,9 @@ TEST(CacheActorPoolTest, DestroyingThePoolKillsAndReapsEveryProcess) {
 
 TEST(CacheActorPoolTest, SigintToTheHarnessKillsIdlePooledProcesses) {
   REQUIRE_CACHE_ACTOR();
-  const std::string dir = MakeTempDir();
+  ScopedTempDir tmp("process_actor_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& dir = tmp.path();
   int to_test[2];
   ASSERT_EQ(::pipe2(to_test, O_CLOEXEC), 0);
   const pid_t harness = ::fork();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "pruner/base/fs_util.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -20,20 +21,15 @@ namespace {
 class FaultFsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-faultfs-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     Result<Fd> d = DefaultFileSystem()->OpenDir(AT_FDCWD, root_);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     dir_ = std::move(d).value();
   }
-  void TearDown() override {
-    dir_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
 
   FaultInjectingFileSystem fs_{DefaultFileSystem()};
+  ScopedTempDir tmp_{"prunecheck-faultfs"};
   std::string root_;
   Fd dir_;
 };

@@ -21,6 +21,7 @@
 
 #include "pruner/base/fault_injecting_file_system.h"
 #include "pruner/base/fs_util.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 extern char** environ;
 
@@ -253,17 +254,11 @@ class ReplacingFileSystem final : public ForwardingFileSystem {
 class FileLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-filelock-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     Result<Fd> d = fs_->OpenDir(AT_FDCWD, root_);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     dir_ = std::move(d).value();
-  }
-  void TearDown() override {
-    dir_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
 
   static LockRequest Req(LockMode mode, LockRequest::Wait wait = LockRequest::Wait::kTry,
@@ -284,6 +279,7 @@ class FileLockTest : public ::testing::Test {
 
   FileSystem* fs_ = DefaultFileSystem();
   NoYieldPoints none_;
+  ScopedTempDir tmp_{"prunecheck-filelock"};
   std::string root_;
   Fd dir_;
 };

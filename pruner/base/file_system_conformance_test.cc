@@ -19,6 +19,7 @@
 #include "pruner/base/file_system.h"
 #include "pruner/base/fs_util.h"
 #include "pruner/base/mem_file_system.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -33,9 +34,9 @@ class FsConformanceTest : public ::testing::TestWithParam<Impl> {
  protected:
   void SetUp() override {
     if (GetParam() == Impl::kPosix) {
-      char tmpl[] = "/tmp/prunecheck-conformance-XXXXXX";
-      ASSERT_NE(::mkdtemp(tmpl), nullptr);
-      base_ = tmpl;
+      tmp_ = std::make_unique<ScopedTempDir>("prunecheck-conformance");
+      ASSERT_TRUE(tmp_->ok()) << "cannot create a temp dir";
+      base_ = tmp_->path();
       fs_ = DefaultFileSystem();
     } else {
       mem_ = std::make_unique<MemFileSystem>();
@@ -49,12 +50,8 @@ class FsConformanceTest : public ::testing::TestWithParam<Impl> {
   }
   void TearDown() override {
     dir_.reset();
-    if (GetParam() == Impl::kPosix) {
-      std::error_code ec;
-      std::filesystem::remove_all(base_, ec);
-    } else {
-      mem_.reset();
-    }
+    tmp_.reset();
+    mem_.reset();
   }
 
   int D() const { return dir_.get(); }
@@ -94,6 +91,7 @@ class FsConformanceTest : public ::testing::TestWithParam<Impl> {
 
   FileSystem* fs_ = nullptr;
   std::unique_ptr<MemFileSystem> mem_;
+  std::unique_ptr<ScopedTempDir> tmp_;  // posix only
   std::string base_;
   Fd dir_;
 };

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "pruner/base/fault_injecting_file_system.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -22,17 +23,11 @@ namespace {
 class FsUtilTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-fsutil-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     Result<Fd> d = fs_->OpenDir(AT_FDCWD, root_);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     dir_ = std::move(d).value();
-  }
-  void TearDown() override {
-    dir_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
   std::string P(const std::string& rel) const { return root_ + "/" + rel; }
   bool Exists(const std::string& rel) const {
@@ -63,6 +58,7 @@ class FsUtilTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = DefaultFileSystem();
+  ScopedTempDir tmp_{"prunecheck-fsutil"};
   std::string root_;
   Fd dir_;
 };

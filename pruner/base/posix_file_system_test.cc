@@ -11,6 +11,7 @@
 
 #include "pruner/base/file_system.h"
 #include "pruner/base/yield_points.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -20,17 +21,11 @@ namespace {
 class PosixFsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-posixfs-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     Result<Fd> d = fs_->OpenDir(AT_FDCWD, root_);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     dir_ = std::move(d).value();
-  }
-  void TearDown() override {
-    dir_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
   std::string P(const std::string& rel) const { return root_ + "/" + rel; }
   void Touch(const std::string& rel, const std::string& content = "x") {
@@ -45,6 +40,7 @@ class PosixFsTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = DefaultFileSystem();
+  ScopedTempDir tmp_{"prunecheck-posixfs"};
   std::string root_;
   Fd dir_;
 };

@@ -23,6 +23,7 @@
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck::testing {
 
@@ -31,16 +32,10 @@ namespace fs = std::filesystem;
 class CacheTestBase : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/prunecheck-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    dir_ = tmp_.path();
     cache_ = dir_ + "/cache";
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   std::string Wheel(const std::string& name = "demo", const std::string& version = "1.0.0", uint64_t seed = 1,
                     int files = 6) {
     FixtureWheelSpec spec;
@@ -94,6 +89,7 @@ class CacheTestBase : public ::testing::Test {
     ASSERT_EQ(utimensat(AT_FDCWD, (cache_ + "/" + rel).c_str(), ts, AT_SYMLINK_NOFOLLOW), 0) << rel;
   }
 
+  ScopedTempDir tmp_{"prunecheck-test"};
   std::string dir_;
   std::string cache_;
 };

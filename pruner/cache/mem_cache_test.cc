@@ -24,6 +24,7 @@
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
 #include "pruner/wheel/wheel_extractor.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -248,9 +249,9 @@ Outcome RunSequence(FileSystem& fs, const std::string& base, const std::vector<s
 TEST(MemCacheTest, SameTreeAsPosix) {
   std::vector<FixtureWheelSpec> specs = {Spec("alpha", 1, 5), Spec("beta", 2, 9), Spec("gamma", 3, 3)};
 
-  char tmpl[] = "/tmp/prunecheck-memdiff-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string pbase = tmpl;
+  ScopedTempDir tmp("prunecheck-memdiff");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& pbase = tmp.path();
   std::vector<std::string> pwheels;
   for (const FixtureWheelSpec& spec : specs) {
     Result<std::string> p = WriteFixtureWheel(pbase + "/wheels", spec);
@@ -263,8 +264,6 @@ TEST(MemCacheTest, SameTreeAsPosix) {
   }
   NoSyncFileSystem posix(DefaultFileSystem());
   Outcome on_disk = RunSequence(posix, pbase, pwheels);
-  std::error_code ec;
-  std::filesystem::remove_all(pbase, ec);
 
   MemFileSystem mem;
   const std::string mbase = "/work/run";

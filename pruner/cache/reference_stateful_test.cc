@@ -18,6 +18,7 @@
 #include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_test_support.h"
 #include "pruner/wheel/wheel_extractor.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck::testing {
 namespace {
@@ -39,9 +40,8 @@ struct Model {
 
 struct Sut {
   Sut() {
-    char tmpl[] = "/tmp/prunecheck-rc-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) std::abort();
-    dir = tmpl;
+    if (!tmp.ok()) std::abort();  // RapidCheck's command bodies cannot ASSERT
+    dir = tmp.path();
     cache = dir + "/cache";
     fs::create_directories(dir + "/wheels");
     for (int i = 0; i < kPackages; ++i) {
@@ -56,13 +56,10 @@ struct Sut {
     o.grace = kGrace;
     session = std::move(CacheSession::Open(cache, o)).value();
   }
-  ~Sut() {
-    session.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+  ~Sut() { session.reset(); }  // before tmp removes the tree
   InstallRequest Req(int pkg) { return {wheels[static_cast<size_t>(pkg)], dir + "/env", LinkMode::kHardlink, ""}; }
 
+  ScopedTempDir tmp{"prunecheck-rc"};
   std::string dir, cache;
   std::vector<std::string> wheels;
   std::unique_ptr<CacheSession> session;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "pruner/channel/control_message.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 extern char** environ;
 
@@ -154,9 +155,8 @@ class ShellActorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(fs::exists(ScriptPath())) << ScriptPath() << " not found; set PRUNECHECK_SOURCE_DIR";
-    std::string tmpl = (fs::temp_directory_path() / "shell-actor-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    dir_ = tmp_.path();
     cache_ = dir_ + "/cache";
     // A uv-layout cache by hand: archive A referenced by demo-pkg's entry, B unreferenced.
     const fs::path a = fs::path(cache_) / "archive-v0" / kArchiveA;
@@ -181,8 +181,6 @@ class ShellActorTest : public ::testing::Test {
   void TearDown() override {
     CloseActorEnd();
     CloseHarnessEnd();
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
 
   std::unique_ptr<ScriptProcess> Start(const std::vector<std::string>& args, const std::string& name) {
@@ -262,6 +260,7 @@ class ShellActorTest : public ::testing::Test {
     return m;
   }
 
+  ScopedTempDir tmp_{"shell-actor-test"};
   std::string dir_;
   std::string cache_;
   int actor_fd_ = -1;

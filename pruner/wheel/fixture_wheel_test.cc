@@ -14,6 +14,7 @@
 
 #include "pruner/wheel/record.h"
 #include "pruner/wheel/wheel_name.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -174,8 +175,9 @@ TEST(FixtureWheelTest, UnderstatedEntryDeclaresHalfItsSize) {
 }
 
 TEST(FixtureWheelTest, WriteFixtureWheelWritesTheBytes) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "fixture_test.XXXXXX").string();
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  ScopedTempDir tmp("fixture_test");
+  ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
+  const std::string& tmpl = tmp.path();
   FixtureWheelSpec spec;
   Result<std::string> path = WriteFixtureWheel(tmpl, spec);
   ASSERT_TRUE(path.ok()) << path.status().ToString();
@@ -185,7 +187,6 @@ TEST(FixtureWheelTest, WriteFixtureWheelWritesTheBytes) {
   EXPECT_EQ(content, *BuildFixtureWheel(spec));
   Result<std::string> missing = WriteFixtureWheel(tmpl + "/no/such/dir", spec);
   EXPECT_FALSE(missing.ok());
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "pruner/wheel/record.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -140,9 +141,8 @@ TEST(RecordTest, FormatRoundTrips) {
 class RecordVerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (stdfs::temp_directory_path() / "record_test.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     stdfs::create_directories(root_ / "tree/pkg/sub");
     stdfs::create_directories(root_ / "elsewhere");
     Write("tree/pkg/__init__.py", "");
@@ -157,11 +157,6 @@ class RecordVerifyTest : public ::testing::Test {
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     tree_ = std::move(d).value();
   }
-  void TearDown() override {
-    tree_.reset();
-    std::error_code ec;
-    stdfs::remove_all(root_, ec);
-  }
   void Write(const std::string& rel, const std::string& data) {
     std::ofstream(root_ / rel, std::ios::binary) << data;
   }
@@ -173,6 +168,7 @@ class RecordVerifyTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = DefaultFileSystem();
+  ScopedTempDir tmp_{"record_test"};
   stdfs::path root_;
   Fd tree_;
   Record rec_;

@@ -14,6 +14,7 @@
 
 #include "pruner/base/fault_injecting_file_system.h"
 #include "pruner/wheel/fixture_wheel.h"
+#include "pruner/base/scoped_temp_dir.h"
 
 namespace prunecheck {
 namespace {
@@ -61,9 +62,8 @@ bool PatchCentralMode(std::string& z, const std::string& name, uint32_t mode) {
 class WheelExtractorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (stdfs::temp_directory_path() / "extractor_test.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok()) << "cannot create a temp dir";
+    root_ = tmp_.path();
     stdfs::create_directories(root_ / "wheels");
     stdfs::create_directories(root_ / "work/dest");
     std::ofstream(root_ / "canary") << "canary\n";
@@ -71,11 +71,6 @@ class WheelExtractorTest : public ::testing::Test {
     Result<Fd> d = fs_->OpenDir(AT_FDCWD, (root_ / "work/dest").string());
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     dest_ = std::move(d).value();
-  }
-  void TearDown() override {
-    dest_.reset();
-    std::error_code ec;
-    stdfs::remove_all(root_, ec);
   }
 
   std::map<std::string, std::string> Snapshot() const {
@@ -164,6 +159,7 @@ class WheelExtractorTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = DefaultFileSystem();
+  ScopedTempDir tmp_{"extractor_test"};
   stdfs::path root_;
   Fd dest_;
   std::string wheel_path_;
