@@ -87,7 +87,7 @@ run_libfuzzer() {
   local execs rate cpu
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
-  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", s > 0 ? n / s : 0 }' "$work/cpu")
+  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", (s > 0 ? n / s : 0) }' "$work/cpu")
   local before after
   before=$(find "$corpus" -type f | wc -l)
   "$bin" -merge=1 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
