@@ -183,6 +183,9 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
   options.reaper = &reaper;
   std::unique_ptr<CacheActorPool> pool = MakePool(a.fresh_processes, options.transport, cache_actor);
   options.pool = pool.get();
+  // A search may miss a trigger's point in some runs; never in all of them.
+  options.unfired_trigger_is_error = a.runs == 1;
+  TriggerTally triggers;
 
   std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs, %s transport\n",
               config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
@@ -210,6 +213,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
       if (r.run_dir_kept) std::fprintf(stderr, "  run directory kept: %s\n", r.run_dir.c_str());
       return kHarnessError;
     }
+    triggers.Add(r);
     const auto now = std::chrono::steady_clock::now();
     if ((a.progress_every > 0 && done % a.progress_every == 0) ||
         (a.progress_every == 0 && now - last_progress > std::chrono::seconds(2))) {
@@ -290,6 +294,10 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("prunecheck explore: %d runs in %.1f s (%.0f schedules/s), %d failing\n", done, secs, done / secs,
               failures);
+  if (Status t = triggers.Check(); failures == 0 && !t.ok()) {
+    std::fprintf(stderr, "prunecheck explore: %s\n", t.ToString().c_str());
+    return kHarnessError;
+  }
   if (!a.json_out.empty()) {
     std::ofstream out(a.json_out);
     out << nlohmann::json{{"runs", done}, {"failing", failures}, {"seconds", secs}, {"failures", results}}.dump(2)

@@ -121,6 +121,59 @@ TEST(ProcessRunTest, BlackBoxRmRfPrunerAtAPointIsCaught) {
   EXPECT_TRUE(attributed) << Summary(c, r);
 }
 
+TEST(ProcessRunTest, BlackBoxWhoseTriggerNeverFiresIsAnErrorNotAPass) {
+  // The refresher persists one archive; a trigger at its second persist
+  // never comes, so the black box never runs: that must not pass.
+  RunConfig c;
+  ActorSpec rm;
+  rm.name = "cron-pruner";
+  rm.role = "command";
+  rm.black_box = true;
+  rm.command = {"bash", SourceDir() + "/harness/examples/rm_rf_pruner.sh", "{cache}", "0"};
+  rm.run_at = {"refresher", "install.persisted", 2};
+  c.actors = {Actor("refresher", "refresh", "uv-0.8.19"), rm};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  EXPECT_FALSE(r.passed);
+  ASSERT_FALSE(r.error.ok()) << Summary(c, r);
+  EXPECT_NE(r.error.message().find("'refresher@install.persisted#2' of black box cron-pruner never fired"),
+            std::string::npos)
+      << r.error.ToString();
+}
+
+TEST(ProcessRunTest, BlackBoxFollowingTopLevelSymlinksBreaksContainment) {
+  // Ordinary-looking top-level entries are symlinks out of the root: a
+  // trailing-slash `rm -rf` empties the directory behind one, a redirect
+  // truncates the file behind the other. Both canaries must be reported.
+  RunConfig c;
+  ActorSpec bb;
+  bb.name = "cron";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0/; : > \"$1\"/cache-notes.txt", "sh", "{cache}"};
+  c.actors = {bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  int containment = 0;
+  for (const HarnessViolation& v : r.violations) containment += v.invariant == "containment";
+  EXPECT_EQ(containment, 2) << Summary(c, r);
+}
+
+TEST(ProcessRunTest, BlackBoxDeletingTopLevelSymlinksThemselvesIsContained) {
+  RunConfig c;
+  ActorSpec bb;
+  bb.name = "cron";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0 \"$1\"/cache-notes.txt", "sh", "{cache}"};
+  c.actors = {bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_TRUE(r.passed) << Summary(c, r);
+}
+
 TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
   RunConfig c;
   c.setup.push_back({"install", "reference", "demo", 0});

@@ -67,6 +67,8 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   ro.reaper = options.reaper;
   ro.keep = options.keep;
   ro.keep_failed = true;
+  ro.unfired_trigger_is_error = s.schedule.runs == 1;
+  TriggerTally triggers;
 
   std::vector<std::string> other;  // unchecked or unexpected violations seen on the way
   bool found = false;
@@ -82,6 +84,7 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
     ++out.runs;
     out.steps = r.steps;
     if (!r.kills.empty()) ++runs_with_kills;
+    triggers.Add(r);
     const std::string which = s.schedule.runs == 1 ? "the run" : "run " + std::to_string(i + 1) + " (seed " +
                                                                       std::to_string(seed) + ")";
     if (script != nullptr && !script->error().empty()) {
@@ -139,6 +142,11 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
     if ((*strategy)->exhausted()) break;
   }
 
+  if (Status t = triggers.Check(); !t.ok()) {
+    out.error = true;
+    out.message = t.ToString();
+    return finish();
+  }
   if (s.expects_pass()) {
     out.matched = true;
     out.message = "no checked invariant violated in " +
