@@ -209,7 +209,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     deferred[j] = false;
     RemovalWatcher watcher;
     if (memfs) return Status(StatusCode::kInvalidInput, "black boxes need the process transport");
-    PC_RETURN_IF_ERROR(watcher.Start(cache));
+    PC_RETURN_IF_ERROR(watcher.Start(cache, /*watch_entries=*/true));
     ActorLaunchContext ctx = LaunchContext(*prepared, config, j, seed, options.lock_timeout_ms);
     Result<ActorEndpoint*> ep = host->Launch(config.actors[j], ctx);
     if (!ep.ok()) return ep.status().Annotate("launching " + config.actors[j].name);
@@ -218,6 +218,12 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     absorb(at_step, j, msgs);
     std::vector<ControlMessage> removals = watcher.Stop();
     absorb(at_step, j, removals);
+    for (HarnessViolation& v : watcher.TakeFindings()) {
+      v.actor = config.actors[j].name;
+      v.step = at_step;
+      v.message = "step " + std::to_string(at_step) + ": " + v.message;
+      checker.Add(std::move(v));
+    }
     return Status::Ok();
   };
   // Actors are started one at a time and each is held at its first point
@@ -341,6 +347,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   host.reset();  // every actor is gone from here on
   clock.Lap(&RunPhaseSeconds::finish);
 
+  checker.set_archive_present([&](const std::string& id) { return ArchivePresent(fsys, cache, id); });
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {

@@ -53,6 +53,14 @@ Status AgeCache(FileSystem& fs_ref, const std::string& cache, std::chrono::secon
   return Status::Ok();
 }
 
+bool ArchivePresent(FileSystem& fsys, const std::string& cache, const std::string& id) {
+  if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos) return false;
+  Result<Fd> root = fsys.OpenDir(AT_FDCWD, cache);
+  if (!root.ok()) return false;
+  Result<FileStat> st = fsys.Stat(root->get(), std::string(layout::kArchiveBucket) + "/" + id);
+  return st.ok() && st->type == FileType::kDirectory;
+}
+
 namespace {
 
 void AddScanViolations(const Result<CacheScan>& scan, const std::string& when, InvariantChecker* checker) {

@@ -37,6 +37,10 @@ Status PlantCanaries(FileSystem& fsys, const std::string& run_dir, const std::st
 // how a run makes an hour pass without waiting for it.
 Status AgeCache(FileSystem& fsys, const std::string& cache, std::chrono::seconds by);
 
+// Whether archive-v0/`id` is a directory in `cache` now (an id that is not a
+// plain name is not an archive: false).
+bool ArchivePresent(FileSystem& fsys, const std::string& cache, const std::string& id);
+
 // `pruner`: the first prune actor, whose profile does the final prunes (none:
 // bounded growth is not judged).
 void CheckTreeAtQuiescence(FileSystem& fsys, const RunConfig& config, const std::string& cache,

@@ -174,6 +174,36 @@ TEST(ProcessRunTest, BlackBoxDeletingTopLevelSymlinksThemselvesIsContained) {
   EXPECT_TRUE(r.passed) << Summary(c, r);
 }
 
+TEST(ProcessRunTest, ReaderOfAnArchivePublishedWithoutItsRecordSeesAPartialArchiveNotARemoval) {
+  // A black box publishes a copy of the cached archive without its RECORD
+  // under a new id and points the entry at it; nothing is removed. The
+  // reader fails verification: that is no-partial-archive, never
+  // no-in-use-removal.
+  RunConfig c;
+  c.setup.push_back({"install", "reference", "demo", 0});
+  ActorSpec bb;
+  bb.name = "early-publisher";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c",
+                "set -e; cd \"$1\"; e=wheels-v6/pypi/demo/1.0.0-py3-none-any; old=$(readlink $e); "
+                "mkdir archive-v0/bbpartialarchive; "
+                "(cd archive-v0/${old##*/} && tar cf - --exclude='*/RECORD' .) | (cd archive-v0/bbpartialarchive && tar xf -); "
+                "ln -s ../../../archive-v0/bbpartialarchive $e.tmp-bb; mv -T $e.tmp-bb $e",
+                "sh", "{cache}"};
+  bb.run_at = {"reader", "lock.root.acquire", 1};
+  c.actors = {Actor("reader", "read", "reference"), bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_FALSE(Violated(r, "no-in-use-removal")) << Summary(c, r);
+  bool reader_saw_partial = false;
+  for (const HarnessViolation& v : r.violations) {
+    reader_saw_partial |= v.invariant == "no-partial-archive" && v.actor == "reader" && v.subject == "bbpartialarchive";
+  }
+  EXPECT_TRUE(reader_saw_partial) << Summary(c, r);
+}
+
 TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
   RunConfig c;
   c.setup.push_back({"install", "reference", "demo", 0});
