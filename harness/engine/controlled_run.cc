@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,54 @@ class PhaseClock {
   std::chrono::steady_clock::time_point last_;
 };
 
+// The arrivals of `actor` (or of anyone, for "*") at `point` in this run.
+int Arrivals(const RunConfig& config, const std::vector<std::map<std::string, int>>& occurrences,
+             const std::string& actor, const std::string& point) {
+  int arrivals = 0;
+  for (size_t i = 0; i < config.actors.size(); ++i) {
+    if (actor != "*" && config.actors[i].name != actor) continue;
+    auto it = occurrences[i].find(point);
+    if (it != occurrences[i].end()) arrivals = actor == "*" ? std::max(arrivals, it->second) : it->second;
+  }
+  return arrivals;
+}
+
+std::string ArrivalsText(const std::string& actor, int arrivals) {
+  if (arrivals == 0) return actor == "*" ? "no actor was ever scheduled there" : actor + " was never scheduled there";
+  return (actor == "*" ? "an actor" : actor) + " was scheduled there only " + std::to_string(arrivals) + " time" +
+         (arrivals == 1 ? "" : "s");
+}
+
+// Every run_at trigger and kill fault of `config` that never fired in the run.
+std::vector<RunResult::Unfired> UnfiredTriggers(const RunConfig& config, const std::vector<bool>& deferred,
+                                                const std::vector<bool>& kill_fired,
+                                                const std::vector<std::map<std::string, int>>& occurrences) {
+  std::vector<RunResult::Unfired> unfired;
+  for (size_t j = 0; j < config.actors.size(); ++j) {
+    if (!deferred[j]) continue;
+    const ActorSpec::At& at = config.actors[j].run_at;
+    unfired.push_back({"the trigger '" + at.actor + "@" + at.point + "#" + std::to_string(at.occurrence) +
+                           "' of black box " + config.actors[j].name,
+                       ArrivalsText(at.actor, Arrivals(config, occurrences, at.actor, at.point)) +
+                           ": the black box never ran"});
+  }
+  for (size_t k = 0; k < config.kills.size(); ++k) {
+    if (kill_fired[k]) continue;
+    const KillAt& at = config.kills[k];
+    unfired.push_back({"the fault 'kill " + at.actor + "@" + at.point + "#" + std::to_string(at.occurrence) + "'",
+                       ArrivalsText(at.actor, Arrivals(config, occurrences, at.actor, at.point))});
+  }
+  return unfired;
+}
+
+Status UnfiredError(const std::vector<std::pair<std::string, std::string>>& unfired, const std::string& suffix) {
+  std::string what;
+  for (const auto& [trigger, why] : unfired) {
+    what += (what.empty() ? "" : "; ") + trigger + " never fired" + suffix + " (" + why + ")";
+  }
+  return Status(StatusCode::kNotFound, what + "; a run that did not do what it was asked to cannot pass");
+}
+
 }  // namespace
 
 RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t seed, const RunOptions& options) {
@@ -160,7 +209,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     deferred[j] = false;
     RemovalWatcher watcher;
     if (memfs) return Status(StatusCode::kInvalidInput, "black boxes need the process transport");
-    PC_RETURN_IF_ERROR(watcher.Start(cache));
+    PC_RETURN_IF_ERROR(watcher.Start(cache, /*watch_entries=*/true));
     ActorLaunchContext ctx = LaunchContext(*prepared, config, j, seed, options.lock_timeout_ms);
     Result<ActorEndpoint*> ep = host->Launch(config.actors[j], ctx);
     if (!ep.ok()) return ep.status().Annotate("launching " + config.actors[j].name);
@@ -169,6 +218,12 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     absorb(at_step, j, msgs);
     std::vector<ControlMessage> removals = watcher.Stop();
     absorb(at_step, j, removals);
+    for (HarnessViolation& v : watcher.TakeFindings()) {
+      v.actor = config.actors[j].name;
+      v.step = at_step;
+      v.message = "step " + std::to_string(at_step) + ": " + v.message;
+      checker.Add(std::move(v));
+    }
     return Status::Ok();
   };
   // Actors are started one at a time and each is held at its first point
@@ -183,6 +238,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   clock.Lap(&RunPhaseSeconds::launch);
   std::mt19937_64 fault_rng(seed ^ 0xfa017u);
   std::vector<std::map<std::string, int>> occurrences(n);
+  std::vector<bool> kill_fired(config.kills.size(), false);
   strategy.BeginRun();
   int step = 0;
   bool step_limit_hit = false;
@@ -223,8 +279,12 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     const std::string point = stops[ai].point;
     const int occurrence = ++occurrences[ai][point];
     bool kill = false;
-    for (const KillAt& k : config.kills) {
-      if ((k.actor == "*" || k.actor == spec.name) && k.point == point && k.occurrence == occurrence) kill = true;
+    for (size_t k = 0; k < config.kills.size(); ++k) {
+      const KillAt& at = config.kills[k];
+      if ((at.actor == "*" || at.actor == spec.name) && at.point == point && at.occurrence == occurrence) {
+        kill = true;
+        kill_fired[k] = true;
+      }
     }
     if (config.kill_probability > 0) {
       // One draw per step whatever happens, so later draws do not depend on earlier outcomes.
@@ -287,6 +347,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   host.reset();  // every actor is gone from here on
   clock.Lap(&RunPhaseSeconds::finish);
 
+  checker.set_archive_present([&](const std::string& id) { return ArchivePresent(fsys, cache, id); });
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {
@@ -296,6 +357,15 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
 
   clock.Lap(&RunPhaseSeconds::check);
   result.violations = checker.violations();
+  result.unfired = UnfiredTriggers(config, deferred, kill_fired, occurrences);
+  if (result.violations.empty() && result.error.ok() && !result.unfired.empty() && options.unfired_trigger_is_error) {
+    // A verdict never passes by accident (docs/design.md): a black box whose
+    // trigger never came did not run, and a fault that never fired tested
+    // nothing. A violation found anyway stands on its own; a pass does not.
+    std::vector<std::pair<std::string, std::string>> list;
+    for (const RunResult::Unfired& u : result.unfired) list.emplace_back(u.trigger, u.why);
+    result.error = UnfiredError(list, "");
+  }
   result.passed = result.violations.empty() && result.error.ok();
   Sha256 digest;
   for (const std::string& line : NormalizedEventLines(result, config)) {
@@ -320,6 +390,24 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   }
   clock.Lap(&RunPhaseSeconds::cleanup);
   return result;
+}
+
+void TriggerTally::Add(const RunResult& r) {
+  ++runs_;
+  for (const RunResult::Unfired& u : r.unfired) {
+    auto& [count, why] = unfired_[u.trigger];
+    ++count;
+    why = u.why;
+  }
+}
+
+Status TriggerTally::Check() const {
+  std::vector<std::pair<std::string, std::string>> never;
+  for (const auto& [trigger, counted] : unfired_) {
+    if (counted.first == runs_) never.emplace_back(trigger, "in the last run, " + counted.second);
+  }
+  if (runs_ == 0 || never.empty()) return Status::Ok();
+  return UnfiredError(never, " in any of " + std::to_string(runs_) + " run" + (runs_ == 1 ? "" : "s"));
 }
 
 }  // namespace prunecheck::harness

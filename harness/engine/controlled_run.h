@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,12 @@ struct RunOptions {
   bool keep = false;               // keep the run directory even when it passed
   bool keep_failed = true;         // keep it when the run failed (minimization turns this off)
   int64_t lock_timeout_ms = 30000;
+  // A run_at trigger or kill fault that never fired in a run without a
+  // violation makes the run an error (true), or is only listed in
+  // RunResult::unfired (false) for a search that judges its triggers over
+  // all its runs with TriggerTally: a random search may legitimately miss
+  // a point in some runs, but not in every one.
+  bool unfired_trigger_is_error = true;
 };
 
 struct LoggedMessage {
@@ -93,6 +100,27 @@ struct RunResult {
   double seconds = 0;
   RunPhaseSeconds phases;
   Status error;                    // set when the run could not be carried out at all
+  // run_at triggers and kill faults of the config that never fired in this
+  // run: "the fault 'kill A@P#N'" / "the trigger 'A@P#N' of black box B",
+  // each with why ("A was never scheduled there").
+  struct Unfired {
+    std::string trigger;
+    std::string why;
+  };
+  std::vector<Unfired> unfired;
+};
+
+// Over the runs of one search: which triggers never fired in any run.
+class TriggerTally {
+ public:
+  void Add(const RunResult& r);
+  // kNotFound naming every trigger that was unfired in every run added
+  // (with the last run's reason); Ok otherwise or when no run was added.
+  Status Check() const;
+
+ private:
+  int runs_ = 0;
+  std::map<std::string, std::pair<int, std::string>> unfired_;  // trigger -> (runs unfired, why)
 };
 
 RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t seed, const RunOptions& options);

@@ -126,6 +126,31 @@ TEST(ControlledRunTest, KillAtNamedPointLeavesDebrisThatReferencePruneReclaims) 
   EXPECT_TRUE(r.passed) << Summary(c, r);  // bounded growth: the final prune took the temp dir
 }
 
+TEST(ControlledRunTest, KillThatNeverFiresIsAnErrorNotAPass) {
+  // A cache hit: the installer never reaches install.extracted, so the fault
+  // tests nothing. The run must say so instead of passing.
+  RunConfig c = Config({{"install", "reference"}}, /*setup_install=*/true);
+  c.kills.push_back({"install1", "install.extracted", 1});
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 5, InProcess());
+  EXPECT_FALSE(r.passed);
+  EXPECT_TRUE(r.violations.empty()) << Summary(c, r);
+  ASSERT_FALSE(r.error.ok());
+  EXPECT_NE(r.error.message().find("'kill install1@install.extracted#1' never fired"), std::string::npos)
+      << r.error.ToString();
+  EXPECT_NE(r.error.message().find("install1 was never scheduled there"), std::string::npos) << r.error.ToString();
+}
+
+TEST(ControlledRunTest, KillAtSecondArrivalThatCameOnceIsAnError) {
+  RunConfig c = Config({{"install", "reference"}});
+  c.kills.push_back({"*", "install.extracted", 2});
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 5, InProcess());
+  ASSERT_FALSE(r.error.ok());
+  EXPECT_NE(r.error.message().find("an actor was scheduled there only 1 time"), std::string::npos)
+      << r.error.ToString();
+}
+
 TEST(ControlledRunTest, Pr17211LeavesKilledInstallersTempDirForever) {
   RunConfig c = Config({{"install", "pr-17211"}, {"prune", "pr-17211"}});
   c.kills.push_back({"install1", "install.extracted", 1});

@@ -146,6 +146,9 @@ class Exploration {
     RunOptions ro = opt_.run;
     ro.pool = pool;
     ro.reaper = &reaper_;
+    // A search may miss a trigger's point in some runs, never in all of
+    // them (TriggerTally, judged in Finish); a single run may not miss it.
+    ro.unfired_trigger_is_error = opt_.runs == 1;
     const uint64_t run_seed = opt_.seed + static_cast<uint64_t>(index);
     if (shared_) {
       f.result = RunControlled(config_, *shared_, run_seed, ro);
@@ -191,6 +194,7 @@ class Exploration {
       if (r.run_dir_kept) res_.error_run_dir = r.run_dir;
       return Stop();
     }
+    triggers_.Add(r);
     if (opt_.on_run) opt_.on_run(f.index, r);
     std::optional<std::string> invariant = FailingInvariant(r);
     if (!invariant) {
@@ -362,6 +366,11 @@ class Exploration {
     res_.out_of_time = out_of_time_ && !stopped_;
     res_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     if (InterruptSignal() != 0) res_.interrupted = true;
+    if (Status t = triggers_.Check(); !t.ok() && res_.error.ok() && res_.failing == 0 && !res_.interrupted) {
+      // A verdict never passes by accident: no run did what it was asked to.
+      res_.error = t;
+      res_.error_index = res_.done - 1;
+    }
     return std::move(res_);
   }
 
@@ -375,6 +384,7 @@ class Exploration {
   PoolSlot minimize_pool_;
   RunDirectoryReaper reaper_;
   ExploreResult res_;
+  TriggerTally triggers_;  // run_at triggers and kill faults that never fired, over the committed runs
   bool stopped_ = false;
   bool out_of_time_ = false;
   Clock::time_point start_;

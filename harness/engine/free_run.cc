@@ -52,7 +52,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     }
     RemovalWatcher watcher;
     if (free.watch_removals) {
-      Status w = watcher.Start(prepared->cache);
+      Status w = watcher.Start(prepared->cache, /*watch_entries=*/true);
       if (!w.ok()) {
         result.error = w.Annotate("starting the removal watcher");
         break;
@@ -89,12 +89,19 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     host.reset();
     if (free.watch_removals) {
       for (ControlMessage& m : watcher.Stop()) stamped.push_back({m.t_ns, stamped.size(), "(inotify)", std::move(m)});
+      for (HarnessViolation& v : watcher.TakeFindings()) {
+        v.message = "round " + std::to_string(round + 1) + ": " + v.message;
+        checker.Add(std::move(v));
+      }
     }
     // One timeline: every actor's events and the watcher's, by CLOCK_MONOTONIC.
     std::stable_sort(stamped.begin(), stamped.end(), [](const Stamped& a, const Stamped& b) {
       return a.t_ns != b.t_ns ? a.t_ns < b.t_ns : a.order < b.order;
     });
     for (const Stamped& s : stamped) checker.OnMessage(round + 1, s.actor, s.message);
+    const std::string& cache = prepared->cache;
+    checker.set_archive_present(
+        [&cache](const std::string& id) { return ArchivePresent(*DefaultFileSystem(), cache, id); });
     checker.CheckOutcomes(outcomes, false, 0);
     result.rounds = round + 1;
     result.actor_runs += static_cast<int>(n);

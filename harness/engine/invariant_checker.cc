@@ -19,13 +19,16 @@ void InvariantChecker::OnMessage(int step, const std::string& actor, const Contr
   if (m.type != MessageType::kEvent) return;
   if (m.kind == "use_begin") {
     in_use_[m.subject].insert(actor);
+    used_[actor].insert(m.subject);
   } else if (m.kind == "use_end") {
+    if (m.detail != "ok") failed_use_[actor] = m.subject;
     auto it = in_use_.find(m.subject);
     if (it != in_use_.end()) {
       it->second.erase(actor);
       if (it->second.empty()) in_use_.erase(it);
     }
   } else if (m.kind == "remove_begin") {
+    removed_.insert(m.subject);
     auto it = in_use_.find(m.subject);
     if (it == in_use_.end()) return;
     for (const std::string& user : it->second) {
@@ -62,9 +65,31 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
       continue;
     }
     if (rc == 4) {
-      // The actor itself saw its archive vanish or its environment not match RECORD.
-      if (!explained_.count(o.name)) {
-        Add({"no-in-use-removal", o.name, "", -1,
+      // The actor itself saw its archive incomplete: RECORD or a file RECORD
+      // lists was missing, or its environment did not match RECORD. Either
+      // someone removed (part of) it, or it was published before it was
+      // complete. Removal when anyone was seen removing it or it is gone now;
+      // partial when nobody touched it and it is still there
+      // (harness/README.md, "Which invariant").
+      if (explained_.count(o.name)) continue;
+      std::set<std::string> suspects;
+      if (auto f = failed_use_.find(o.name); f != failed_use_.end()) {
+        suspects.insert(f->second);
+      } else if (auto u = used_.find(o.name); u != used_.end()) {
+        suspects = u->second;
+      }
+      bool partial = archive_present_ && !suspects.empty();
+      for (const std::string& id : suspects) {
+        if (removed_.count(id) || !archive_present_(id)) partial = false;
+      }
+      if (partial) {
+        const std::string& id = *suspects.begin();
+        Add({"no-partial-archive", o.name, id, -1,
+             o.name + " found archive " + id +
+                 " incomplete (exit 4), yet nobody was seen removing it and it is still there: it was published "
+                 "before it was complete: " + o.end.message});
+      } else {
+        Add({"no-in-use-removal", o.name, suspects.size() == 1 ? *suspects.begin() : "", -1,
              o.name + " failed physical verification (exit 4): " + o.end.message});
       }
     } else if (rc == 6 && o.role == "read") {

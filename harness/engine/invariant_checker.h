@@ -4,9 +4,12 @@
 //   no-in-use-removal   a remove_begin of X while another actor has X in use
 //                       (between its use_begin and use_end, and not killed)
 // At the end, from outcomes and a physical look at the tree:
-//   no-in-use-removal   (physical) an actor failed verification: its archive
-//                       vanished or changed under it, or its environment does
-//                       not match RECORD
+//   no-in-use-removal   (physical) an actor failed verification (exit 4) on
+//                       an archive someone was seen removing, or that is gone
+//   no-partial-archive  (physical) an actor failed verification on an archive
+//                       nobody was seen removing and that is still there: it
+//                       was published before it was complete (RECORD missing,
+//                       or files RECORD lists missing) — harness/README.md
 //   no-dangling-reference, no-partial-archive, no-corruption   (ScanCache)
 //   containment         canaries outside the root intact
 //   crash-consistency   no lock left held once every actor is gone
@@ -18,6 +21,7 @@
 // Thread-safety: not thread-safe; one per run.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -57,7 +61,13 @@ class InvariantChecker {
   void OnMessage(int step, const std::string& actor, const ControlMessage& m);
   // The actor was killed: whatever it had in use is released.
   void OnKilled(int step, const std::string& actor);
-  // Outcome-based checks (physical in-use removal, progress).
+  // REQUIRES: before CheckOutcomes. Whether archive `id` exists in the cache
+  // now (every actor gone): tells a partial archive from a removed one when
+  // an actor failed verification. Unset: every failure counts as removal.
+  void set_archive_present(std::function<bool(const std::string& id)> present) {
+    archive_present_ = std::move(present);
+  }
+  // Outcome-based checks (physical in-use removal or partial archive, progress).
   void CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps);
   // Adds a violation found elsewhere (physical checks of the tree).
   void Add(HarnessViolation v);
@@ -69,6 +79,10 @@ class InvariantChecker {
   // subject -> actors that have it in use
   std::map<std::string, std::set<std::string>> in_use_;
   std::set<std::string> explained_;  // actors whose failure an online violation explains
+  std::map<std::string, std::set<std::string>> used_;    // actor -> archives it began using
+  std::map<std::string, std::string> failed_use_;        // actor -> archive whose use_end was not "ok"
+  std::set<std::string> removed_;                        // archives someone began removing
+  std::function<bool(const std::string&)> archive_present_;
   std::vector<HarnessViolation> violations_;
   std::string step_label_ = "step";
 };

@@ -21,6 +21,12 @@ Status PlantCanaries(FileSystem& fsys, const std::string& run_dir, const std::st
   if (st.ok()) st = WriteFile(fsys, AT_FDCWD, outside + "/canary.txt", kCanaryContent);
   if (st.ok()) st = MakeUserDirs(fsys, bait);
   if (st.ok()) st = fsys.Symlink(outside, AT_FDCWD, bait + "/escape");
+  // Top-level bait under ordinary names: run/outside-dir/ and run/outside-file.txt.
+  if (st.ok()) st = MakeUserDirs(fsys, run_dir + "/outside-dir");
+  if (st.ok()) st = WriteFile(fsys, AT_FDCWD, run_dir + "/outside-dir/canary.txt", kCanaryContent);
+  if (st.ok()) st = WriteFile(fsys, AT_FDCWD, run_dir + "/outside-file.txt", kCanaryContent);
+  if (st.ok()) st = fsys.Symlink(run_dir + "/outside-dir", AT_FDCWD, cache + "/" + kTopLevelDirBait);
+  if (st.ok()) st = fsys.Symlink(run_dir + "/outside-file.txt", AT_FDCWD, cache + "/" + kTopLevelFileBait);
   return st.Annotate("planting canaries");
 }
 
@@ -45,6 +51,14 @@ Status AgeCache(FileSystem& fs_ref, const std::string& cache, std::chrono::secon
   PC_RETURN_IF_ERROR(age_all_in(std::string(layout::kSeenDir), false));
   PC_RETURN_IF_ERROR(age_all_in("", true));
   return Status::Ok();
+}
+
+bool ArchivePresent(FileSystem& fsys, const std::string& cache, const std::string& id) {
+  if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos) return false;
+  Result<Fd> root = fsys.OpenDir(AT_FDCWD, cache);
+  if (!root.ok()) return false;
+  Result<FileStat> st = fsys.Stat(root->get(), std::string(layout::kArchiveBucket) + "/" + id);
+  return st.ok() && st->type == FileType::kDirectory;
 }
 
 namespace {
@@ -80,14 +94,27 @@ void CheckLocksReleased(FileSystem& fsys, int root, InvariantChecker* checker) {
 }
 
 void CheckCanaries(FileSystem& fsys, const std::string& run_dir, InvariantChecker* checker) {
-  const std::string canary = run_dir + "/outside/canary.txt";
-  Result<std::string> content = ReadFileToString(fsys, AT_FDCWD, canary);
-  if (!content.ok()) {
-    checker->Add({"containment", "", canary, -1,
-                  "the canary outside the cache root is gone (" + content.status().ToString() +
-                      "): a deletion followed a symlink out of the root"});
-  } else if (*content != kCanaryContent) {
-    checker->Add({"containment", "", canary, -1, "the canary outside the cache root was changed"});
+  struct Canary {
+    const char* path;  // under the run directory
+    std::string bait;  // the symlink in the root that leads to it
+  };
+  const Canary canaries[] = {
+      {"/outside/canary.txt", std::string(kCanaryBait) + "/escape"},
+      {"/outside-dir/canary.txt", kTopLevelDirBait},
+      {"/outside-file.txt", kTopLevelFileBait},
+  };
+  for (const Canary& c : canaries) {
+    const std::string canary = run_dir + c.path;
+    Result<std::string> content = ReadFileToString(fsys, AT_FDCWD, canary);
+    if (!content.ok()) {
+      checker->Add({"containment", "", canary, -1,
+                    "the canary outside the cache root is gone (" + content.status().ToString() +
+                        "): a deletion followed the symlink <cache>/" + c.bait + " out of the root"});
+    } else if (*content != kCanaryContent) {
+      checker->Add({"containment", "", canary, -1,
+                    "the canary outside the cache root was changed: a write followed the symlink <cache>/" + c.bait +
+                        " out of the root"});
+    }
   }
 }
 

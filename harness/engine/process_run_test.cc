@@ -121,6 +121,89 @@ TEST(ProcessRunTest, BlackBoxRmRfPrunerAtAPointIsCaught) {
   EXPECT_TRUE(attributed) << Summary(c, r);
 }
 
+TEST(ProcessRunTest, BlackBoxWhoseTriggerNeverFiresIsAnErrorNotAPass) {
+  // The refresher persists one archive; a trigger at its second persist
+  // never comes, so the black box never runs: that must not pass.
+  RunConfig c;
+  ActorSpec rm;
+  rm.name = "cron-pruner";
+  rm.role = "command";
+  rm.black_box = true;
+  rm.command = {"bash", SourceDir() + "/harness/examples/rm_rf_pruner.sh", "{cache}", "0"};
+  rm.run_at = {"refresher", "install.persisted", 2};
+  c.actors = {Actor("refresher", "refresh", "uv-0.8.19"), rm};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  EXPECT_FALSE(r.passed);
+  ASSERT_FALSE(r.error.ok()) << Summary(c, r);
+  EXPECT_NE(r.error.message().find("'refresher@install.persisted#2' of black box cron-pruner never fired"),
+            std::string::npos)
+      << r.error.ToString();
+}
+
+TEST(ProcessRunTest, BlackBoxFollowingTopLevelSymlinksBreaksContainment) {
+  // Ordinary-looking top-level entries are symlinks out of the root: a
+  // trailing-slash `rm -rf` empties the directory behind one, a redirect
+  // truncates the file behind the other. Both canaries must be reported.
+  RunConfig c;
+  ActorSpec bb;
+  bb.name = "cron";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0/; : > \"$1\"/cache-notes.txt", "sh", "{cache}"};
+  c.actors = {bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  int containment = 0;
+  for (const HarnessViolation& v : r.violations) containment += v.invariant == "containment";
+  EXPECT_EQ(containment, 2) << Summary(c, r);
+}
+
+TEST(ProcessRunTest, BlackBoxDeletingTopLevelSymlinksThemselvesIsContained) {
+  RunConfig c;
+  ActorSpec bb;
+  bb.name = "cron";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0 \"$1\"/cache-notes.txt", "sh", "{cache}"};
+  c.actors = {bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_TRUE(r.passed) << Summary(c, r);
+}
+
+TEST(ProcessRunTest, ReaderOfAnArchivePublishedWithoutItsRecordSeesAPartialArchiveNotARemoval) {
+  // A black box publishes a copy of the cached archive without its RECORD
+  // under a new id and points the entry at it; nothing is removed. The
+  // reader fails verification: that is no-partial-archive, never
+  // no-in-use-removal.
+  RunConfig c;
+  c.setup.push_back({"install", "reference", "demo", 0});
+  ActorSpec bb;
+  bb.name = "early-publisher";
+  bb.role = "command";
+  bb.black_box = true;
+  bb.command = {"/bin/sh", "-c",
+                "set -e; cd \"$1\"; e=wheels-v6/pypi/demo/1.0.0-py3-none-any; old=$(readlink $e); "
+                "mkdir archive-v0/bbpartialarchive; "
+                "(cd archive-v0/${old##*/} && tar cf - --exclude='*/RECORD' .) | (cd archive-v0/bbpartialarchive && tar xf -); "
+                "ln -s ../../../archive-v0/bbpartialarchive $e.tmp-bb; mv -T $e.tmp-bb $e",
+                "sh", "{cache}"};
+  bb.run_at = {"reader", "lock.root.acquire", 1};
+  c.actors = {Actor("reader", "read", "reference"), bb};
+  auto s = MakeDfsStrategy(0);
+  RunResult r = RunControlled(c, *s, 1, Processes());
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_FALSE(Violated(r, "no-in-use-removal")) << Summary(c, r);
+  bool reader_saw_partial = false;
+  for (const HarnessViolation& v : r.violations) {
+    reader_saw_partial |= v.invariant == "no-partial-archive" && v.actor == "reader" && v.subject == "bbpartialarchive";
+  }
+  EXPECT_TRUE(reader_saw_partial) << Summary(c, r);
+}
+
 TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
   RunConfig c;
   c.setup.push_back({"install", "reference", "demo", 0});

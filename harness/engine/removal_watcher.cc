@@ -4,12 +4,23 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <map>
+#include <functional>
+#include <future>
+#include <optional>
+#include <regex>
 #include <set>
+
+#include "pruner/base/file_system.h"
+#include "pruner/base/fs_util.h"
+#include "pruner/cache/cache_layout.h"
+#include "pruner/wheel/record.h"
+#include "pruner/wheel/wheel_extractor.h"
 
 namespace prunecheck::harness {
 
@@ -23,6 +34,64 @@ int64_t MonotonicNs() {
 
 constexpr uint32_t kBucketMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR;
 constexpr uint32_t kArchiveMask = IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_MOVED_FROM;
+constexpr uint32_t kEntryDirMask = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR;
+
+// What an entry is, read once: its inode and the archive it names.
+struct EntrySnapshot {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string target;  // symlink target, or the pointer's content
+  std::optional<std::string> archive_id;
+};
+
+// nullopt: not a reference (gone, a directory, a replace temp, other files).
+std::optional<EntrySnapshot> ReadEntry(const std::string& path, const std::string& name) {
+  if (name.find(layout::kReplaceTempInfix) != std::string::npos) return std::nullopt;
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return std::nullopt;
+  EntrySnapshot e;
+  e.dev = st.st_dev;
+  e.ino = st.st_ino;
+  if (S_ISLNK(st.st_mode)) {
+    char buf[4096];
+    ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+    if (n < 0 || static_cast<size_t>(n) >= sizeof(buf)) return std::nullopt;
+    e.target.assign(buf, static_cast<size_t>(n));
+    e.archive_id = layout::ArchiveIdFromLinkTarget(e.target);
+    return e;
+  }
+  if (S_ISREG(st.st_mode) && name.size() > layout::kPointerSuffix.size() && name.ends_with(layout::kPointerSuffix)) {
+    int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof(buf));  // pointers are written whole (renamed into place); bounded
+    close(fd);
+    if (n <= 0) return std::nullopt;
+    e.target.assign(buf, static_cast<size_t>(n));
+    static const std::regex kId("\"archive_id\"\\s*:\\s*\"([^\"]+)\"");
+    std::smatch m;
+    if (std::regex_search(e.target, m, kId)) e.archive_id = m[1].str();
+    return e;
+  }
+  return std::nullopt;
+}
+
+// Why archive-v0/`id` is not a complete archive now; empty when it is.
+std::string ArchiveProblem(const std::string& bucket, const std::string& id, bool* missing) {
+  *missing = false;
+  FileSystem& fs = *DefaultFileSystem();
+  Result<Fd> b = fs.OpenDir(AT_FDCWD, bucket);
+  if (!b.ok()) return b.status().ToString();
+  Result<Fd> dir = fs.OpenDir(b->get(), id);
+  if (!dir.ok()) {
+    *missing = dir.status().Is(StatusCode::kNotFound);
+    return dir.status().ToString();
+  }
+  Result<ExtractedWheel> rec = ReadRecordFromTree(fs, dir->get());
+  if (!rec.ok()) return rec.status().ToString();
+  Status v = VerifyTreeAgainstRecord(fs, dir->get(), rec->record, VerifyOptions{});
+  return v.ok() ? "" : v.ToString();
+}
 
 }  // namespace
 
@@ -30,7 +99,9 @@ RemovalWatcher::~RemovalWatcher() {
   if (thread_.joinable()) (void)Stop();
 }
 
-Status RemovalWatcher::Start(const std::string& cache) {
+Status RemovalWatcher::Start(const std::string& cache, bool watch_entries) {
+  cache_ = cache;
+  watch_entries_ = watch_entries;
   bucket_ = cache + "/archive-v0";
   inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (inotify_fd_ < 0) return Status::FromErrno(errno, "inotify_init1");
@@ -38,7 +109,12 @@ Status RemovalWatcher::Start(const std::string& cache) {
   if (inotify_add_watch(inotify_fd_, bucket_.c_str(), kBucketMask) < 0) {
     return Status::FromErrno(errno, "watching " + bucket_);
   }
-  thread_ = std::thread([this] { Loop(); });
+  // Start returns once the initial watches are in place: nothing an actor
+  // started afterwards does can slip past them.
+  std::promise<void> ready;
+  std::future<void> watching = ready.get_future();
+  thread_ = std::thread([this, &ready] { Loop(&ready); });
+  watching.wait();
   return Status::Ok();
 }
 
@@ -55,7 +131,7 @@ std::vector<ControlMessage> RemovalWatcher::Stop() {
   return std::move(events_);
 }
 
-void RemovalWatcher::Loop() {
+void RemovalWatcher::Loop(std::promise<void>* ready) {
   std::map<int, std::string> archive_of;  // watch descriptor -> archive id
   std::set<std::string> reported;         // one remove_begin per archive
   auto watch_archive = [&](const std::string& id) {
@@ -72,6 +148,62 @@ void RemovalWatcher::Loop() {
     m.t_ns = MonotonicNs();
     events_.push_back(std::move(m));
   };
+  // wheels-v6 and every directory under it: watch descriptor -> path under the cache.
+  std::map<int, std::string> entry_dir_of;
+  std::set<std::string> judged;  // "entry\ttarget": one finding per entry version
+  auto judge = [&](const std::string& rel, const std::string& name) {
+    const std::string path = cache_ + "/" + rel + "/" + name;
+    std::optional<EntrySnapshot> before = ReadEntry(path, name);
+    if (!before) return;
+    const std::string entry = rel + "/" + name;
+    std::string invariant;
+    std::string what;
+    if (!before->archive_id) {
+      return;  // not naming an archive at all is for the scan at quiescence to judge
+    }
+    const std::string& id = *before->archive_id;
+    bool missing = false;
+    const std::string problem = ArchiveProblem(bucket_, id, &missing);
+    if (problem.empty()) return;
+    if (missing) {
+      invariant = "no-dangling-reference";
+      what = entry + " appeared naming missing archive " + id;
+    } else if (reported.count(id)) {
+      invariant = "no-dangling-reference";
+      what = entry + " appeared naming archive " + id + ", which was being removed (" + problem + ")";
+    } else {
+      invariant = "no-partial-archive";
+      what = entry + " appeared naming archive " + id + " before it was complete (" + problem + ")";
+    }
+    // Still the same entry naming the same archive after the look: the
+    // reference and the incomplete archive existed together.
+    std::optional<EntrySnapshot> after = ReadEntry(path, name);
+    if (!after || after->dev != before->dev || after->ino != before->ino || after->target != before->target) return;
+    if (!judged.insert(entry + "\t" + before->target).second) return;
+    findings_.push_back({invariant, "(inotify)", id, -1, what + " (seen by the entry watcher)"});
+  };
+  std::function<void(const std::string&)> watch_entry_dir = [&](const std::string& rel) {
+    int wd = inotify_add_watch(inotify_fd_, (cache_ + "/" + rel).c_str(), kEntryDirMask);
+    if (wd < 0) return;
+    entry_dir_of[wd] = rel;
+    // What appeared before the watch did: judge it now, descend into directories.
+    if (DIR* d = opendir((cache_ + "/" + rel).c_str())) {
+      std::vector<std::pair<std::string, bool>> children;
+      while (struct dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") children.emplace_back(n, e->d_type == DT_DIR);
+      }
+      closedir(d);
+      for (const auto& [n, is_dir] : children) {
+        if (is_dir) {
+          watch_entry_dir(rel + "/" + n);
+        } else {
+          judge(rel, n);
+        }
+      }
+    }
+  };
+  if (watch_entries_) watch_entry_dir(std::string(layout::kWheelBucket));
   // Archives that exist already.
   if (DIR* d = opendir(bucket_.c_str())) {
     while (struct dirent* e = readdir(d)) {
@@ -80,6 +212,7 @@ void RemovalWatcher::Loop() {
     }
     closedir(d);
   }
+  ready->set_value();
   alignas(struct inotify_event) char buf[1 << 16];
   for (;;) {
     struct pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
@@ -94,6 +227,17 @@ void RemovalWatcher::Loop() {
       for (char* p = buf; p < buf + n;) {
         auto* ev = reinterpret_cast<struct inotify_event*>(p);
         std::string name = ev->len ? ev->name : "";
+        if (auto ed = entry_dir_of.find(ev->wd); ed != entry_dir_of.end()) {
+          if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+            if (ev->mask & IN_ISDIR) {
+              watch_entry_dir(ed->second + "/" + name);
+            } else {
+              judge(ed->second, name);
+            }
+          }
+          p += sizeof(struct inotify_event) + ev->len;
+          continue;
+        }
         auto it = archive_of.find(ev->wd);
         if (it == archive_of.end()) {
           // The bucket itself.
