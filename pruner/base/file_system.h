@@ -83,11 +83,7 @@ class FileSystem {
   // the kernel (the caller chose it, e.g. --cache /home/u/.cache/uv).
   virtual Result<Fd> OpenDir(int dirfd, std::string_view path) = 0;
 
-  // openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode), opened with
-  // O_NONBLOCK so a FIFO never blocks the open (cleared again afterwards
-  // unless `flags` asks for it). Only regular files and directories open: a
-  // FIFO, socket or device fails with kInvalidInput, so a planted FIFO can
-  // never hang a lock, lease, RECORD or wheel read.
+  // openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode).
   // REQUIRES: `name` is a single component or a relative path the caller trusts.
   virtual Result<Fd> OpenFile(int dirfd, std::string_view name, int flags, mode_t mode = 0644) = 0;
 
