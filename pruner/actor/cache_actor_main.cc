@@ -23,6 +23,7 @@
 
 #include "pruner/actor/exit_codes.h"
 #include "pruner/actor/trace_yield_points.h"
+#include "pruner/base/escape.h"
 #include "pruner/base/file_system.h"
 #include "pruner/base/local_time_zone.h"
 #include "pruner/base/id_source.h"
@@ -48,6 +49,7 @@ struct CommonArgs {
   bool trace = false;
   bool json = false;
   bool no_fsync = false;
+  bool verbose = false;
   std::vector<std::string> stop_at;
   long long seed = -1;
 };
@@ -58,8 +60,10 @@ Status& LastFailure() {
   return last;
 }
 
+// Every name printed in a human-readable line goes through EscapeName: a
+// file name holding a newline must not forge a line of output.
 int Fail(const std::string& what, const Status& st, int code) {
-  std::fprintf(stderr, "cache-actor: %s: %s\n", what.c_str(), st.ToString().c_str());
+  std::fprintf(stderr, "cache-actor: %s: %s\n", EscapeName(what).c_str(), EscapeName(st.ToString()).c_str());
   LastFailure() = st.Annotate(what);
   return code;
 }
@@ -87,7 +91,21 @@ class TraceThenChannel final : public YieldPoints {
   YieldPoints* channel_;
 };
 
-void PrintJson(const nlohmann::json& j) { std::cout << j.dump() << "\n"; }
+// Names from the disk need not be UTF-8; JSON must be: such bytes become U+FFFD.
+bool PathExists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+nlohmann::json ToJson(const std::vector<SkippedEntry>& v) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const SkippedEntry& e : v) out.push_back({{"subject", e.subject}, {"reason", e.reason}});
+  return out;
+}
 
 nlohmann::json ToJson(const std::vector<std::string>& v) { return nlohmann::json(v); }
 
@@ -97,7 +115,9 @@ class Actor {
   explicit Actor(const CommonArgs& a, YieldPoints* channel = nullptr) : args_(a), channel_(channel) {}
 
   // Opens a session; on failure prints and returns the exit code via *code.
-  std::unique_ptr<CacheSession> Open(int* code) {
+  // `create`: install-like operations create a missing cache; prune and
+  // clean never do (a missing or foreign directory is bad input, exit 2).
+  std::unique_ptr<CacheSession> Open(int* code, bool create = true) {
     Result<const ProfileSpec*> profile = FindProfile(args_.profile);
     if (!profile.ok()) {
       *code = Fail("--profile", profile.status(), kExitBadInput);
@@ -116,14 +136,15 @@ class Actor {
     opts.ids = ids_.get();
     if (args_.grace_seconds >= 0) opts.grace = std::chrono::seconds(args_.grace_seconds);
     opts.lock_timeout = std::chrono::milliseconds(args_.lock_timeout_ms);
+    opts.create = create;
     if (args_.no_fsync) {
       no_sync_ = std::make_unique<NoSyncFileSystem>(DefaultFileSystem());
       opts.fs = no_sync_.get();
     }
     Result<std::unique_ptr<CacheSession>> s = CacheSession::Open(args_.cache, opts);
     if (!s.ok()) {
-      *code = Fail("opening cache " + args_.cache, s.status(),
-                   s.status().Is(StatusCode::kInvalidInput) ? kExitBadInput : ExitCodeFor(s.status()));
+      const bool bad_input = s.status().Is(StatusCode::kInvalidInput) || (!create && s.status().Is(StatusCode::kNotFound));
+      *code = Fail("opening cache " + args_.cache, s.status(), bad_input ? kExitBadInput : ExitCodeFor(s.status()));
       return nullptr;
     }
     return std::move(s).value();
@@ -184,7 +205,11 @@ class Actor {
 
   int RunPrune() {
     int code = kExitOk;
-    std::unique_ptr<CacheSession> session = Open(&code);
+    // A missing path is still created (the harness's tests and scripts prune
+    // fresh run directories; issue 9 item 3 asks for an error — pending);
+    // an existing directory is never initialized, so one that is not a
+    // cache is refused by Prune.
+    std::unique_ptr<CacheSession> session = Open(&code, /*create=*/!PathExists(args_.cache));
     if (!session) return code;
     Result<PruneReport> r = session->Prune();
     if (!r.ok()) return Fail("prune", r.status(), ExitCodeFor(r.status()));
@@ -197,30 +222,62 @@ class Actor {
                  {"skipped_in_use", ToJson(r->skipped_in_use)},
                  {"kept_for_grace", ToJson(r->kept_for_grace)},
                  {"resumed_from_trash", ToJson(r->resumed_from_trash)},
+                 {"skipped", ToJson(r->skipped)},
+                 {"removed_bytes", r->removed_bytes},
                  {"referenced", r->referenced}});
     } else {
-      auto list = [](const char* what, const std::vector<std::string>& v) {
-        std::printf("prune: %s: %zu", what, v.size());
-        for (const std::string& s : v) std::printf(" %s", s.c_str());
-        std::printf("\n");
-      };
-      const bool uses_grace = session->profile().selection != PruneSelection::kAllUnreferenced;
-      std::printf("prune (%s%s): %zu archives referenced\n", args_.profile.c_str(),
-                  uses_grace ? (", grace " + std::to_string(session->grace().count()) + "s").c_str() : "",
-                  r->referenced);
-      list("removed archives", r->removed_archives);
-      list("removed temp dirs", r->removed_temp_dirs);
-      list("removed other", r->removed_other);
-      list("skipped (in use)", r->skipped_in_use);
-      list("kept (within grace)", r->kept_for_grace);
-      if (!r->resumed_from_trash.empty()) list("finished interrupted removals", r->resumed_from_trash);
+      PrintPruneSummary(*session, *r);
     }
     return kExitOk;
   }
 
+  // Counts and bytes; the names only with -v (a cache of thousands of
+  // archives must not print thousands of ids). What could not be removed is
+  // always named, up to a bound.
+  void PrintPruneSummary(const CacheSession& session, const PruneReport& r) {
+    const bool uses_grace = session.profile().selection != PruneSelection::kAllUnreferenced;
+    std::printf("prune (%s%s): %zu archives referenced\n", EscapeName(args_.profile).c_str(),
+                uses_grace ? (", grace " + std::to_string(session.grace().count()) + "s").c_str() : "",
+                r.referenced);
+    std::printf("prune: removed %zu archives, %zu temp dirs, %zu other entries (%llu bytes)\n",
+                r.removed_archives.size(), r.removed_temp_dirs.size(), r.removed_other.size(),
+                static_cast<unsigned long long>(r.removed_bytes));
+    std::printf("prune: left %zu archives in use, %zu within the grace period\n", r.skipped_in_use.size(),
+                r.kept_for_grace.size());
+    if (!r.resumed_from_trash.empty()) {
+      std::printf("prune: finished %zu interrupted removals\n", r.resumed_from_trash.size());
+    }
+    if (args_.verbose) {
+      auto each = [](const char* what, const std::vector<std::string>& v) {
+        for (const std::string& name : v) std::printf("prune: %s %s\n", what, EscapeName(name).c_str());
+      };
+      each("removed archive", r.removed_archives);
+      each("removed temp dir", r.removed_temp_dirs);
+      each("removed other", r.removed_other);
+      each("in use", r.skipped_in_use);
+      each("within grace", r.kept_for_grace);
+      each("finished interrupted removal", r.resumed_from_trash);
+    }
+    PrintSkipped("prune", r.skipped);
+  }
+
+  void PrintSkipped(const char* op, const std::vector<SkippedEntry>& skipped) {
+    if (skipped.empty()) return;
+    constexpr size_t kShown = 20;
+    std::printf("%s: skipped %zu entries it could not remove or judge (the rest was done):\n", op, skipped.size());
+    for (size_t i = 0; i < skipped.size(); ++i) {
+      if (i == kShown && !args_.verbose) {
+        std::printf("%s: ... and %zu more (all with -v or --json)\n", op, skipped.size() - kShown);
+        break;
+      }
+      std::printf("%s: skipped %s: %s\n", op, EscapeName(skipped[i].subject).c_str(),
+                  EscapeName(skipped[i].reason).c_str());
+    }
+  }
+
   int RunClean() {
     int code = kExitOk;
-    std::unique_ptr<CacheSession> session = Open(&code);
+    std::unique_ptr<CacheSession> session = Open(&code, /*create=*/!PathExists(args_.cache));
     if (!session) return code;
     Result<CleanReport> r = session->Clean(args_.package);
     if (!r.ok()) return Fail("clean " + args_.package, r.status(), ExitCodeFor(r.status()));
@@ -229,11 +286,13 @@ class Actor {
                  {"package", args_.package},
                  {"removed_entries", ToJson(r->removed_entries)},
                  {"removed_archives", ToJson(r->removed_archives)},
-                 {"skipped_in_use", ToJson(r->skipped_in_use)}});
+                 {"skipped_in_use", ToJson(r->skipped_in_use)},
+                 {"skipped", ToJson(r->skipped)}});
     } else {
       std::printf("clean %s: removed %zu entries, %zu archives; %zu archives in use left for a later prune\n",
-                  args_.package.c_str(), r->removed_entries.size(), r->removed_archives.size(),
+                  EscapeName(args_.package).c_str(), r->removed_entries.size(), r->removed_archives.size(),
                   r->skipped_in_use.size());
+      PrintSkipped("clean", r->skipped);
     }
     return kExitOk;
   }
@@ -242,11 +301,18 @@ class Actor {
     FileSystem* fs = DefaultFileSystem();
     Result<Fd> root = fs->OpenDir(AT_FDCWD, args_.cache);
     if (!root.ok()) return Fail("opening cache " + args_.cache, root.status(), kExitBadInput);
+    if (Status is_cache = VerifyIsCache(*fs, root->get(), args_.cache); !is_cache.ok()) {
+      return Fail("check", is_cache, kExitBadInput);
+    }
     Result<CacheScan> scan = ScanCache(*fs, root->get(), true);
     if (!scan.ok()) return Fail("check", scan.status(), ExitCodeFor(scan.status()));
     nlohmann::json violations = nlohmann::json::array();
     for (const Violation& v : scan->violations) {
       violations.push_back({{"invariant", v.invariant}, {"subject", v.subject}, {"message", v.message}});
+    }
+    nlohmann::json findings = nlohmann::json::array();
+    for (const Violation& f : scan->findings) {
+      findings.push_back({{"kind", f.invariant}, {"subject", f.subject}, {"message", f.message}});
     }
     if (args_.json) {
       PrintJson({{"op", "check"},
@@ -255,19 +321,24 @@ class Actor {
                  {"entries", scan->entries.size()},
                  {"temp_dirs", scan->temp_dirs},
                  {"trash", scan->trash},
-                 {"violations", violations}});
+                 {"violations", violations},
+                 {"findings", findings}});
     } else {
       std::printf("check: %zu archives (%zu unreferenced), %zu entries, %zu temp dirs, %zu in trash\n",
                   scan->archives.size(), scan->UnreferencedArchives(), scan->entries.size(),
                   scan->temp_dirs.size(), scan->trash.size());
       for (const Violation& v : scan->violations) {
-        std::printf("violation %s: %s\n", v.invariant.c_str(), v.message.c_str());
+        std::printf("violation %s: %s\n", v.invariant.c_str(), EscapeName(v.message).c_str());
       }
-      if (scan->violations.empty()) std::printf("check: no violations\n");
+      for (const Violation& f : scan->findings) {
+        std::printf("finding %s: %s\n", f.invariant.c_str(), EscapeName(f.message).c_str());
+      }
+      if (scan->violations.empty() && scan->findings.empty()) std::printf("check: no violations\n");
     }
-    if (scan->violations.empty()) return kExitOk;
+    if (scan->violations.empty() && scan->findings.empty()) return kExitOk;
     LastFailure() = Status(StatusCode::kVerificationFailed,
-                           "check found " + std::to_string(scan->violations.size()) + " violation(s)");
+                           "check found " + std::to_string(scan->violations.size()) + " violation(s) and " +
+                               std::to_string(scan->findings.size()) + " finding(s)");
     return kExitVerification;
   }
 
@@ -430,7 +501,7 @@ class CommandLineParser {
         ->capture_default_str();
 
     auto add_common = [&](CLI::App* sub, bool needs_cache = true) {
-      auto* c = sub->add_option("--cache", args.cache, "cache root directory (created if missing)");
+      auto* c = sub->add_option("--cache", args.cache, "cache root directory (install, read and refresh create it if missing; prune and clean refuse what is not a cache)");
       if (needs_cache) c->required();
       sub->add_option("--profile", args.profile, "protocol profile (see `cache-actor profiles`)")
           ->capture_default_str();
@@ -462,10 +533,12 @@ class CommandLineParser {
     add_install_like(refresh);
     CLI::App* prune = app.add_subcommand("prune", "remove what the profile's prune rules say");
     add_common(prune);
+    prune->add_flag("-v,--verbose", args.verbose, "also name every archive and entry removed or kept");
     prune->add_option("--grace", args.grace_seconds, "grace period in seconds (default: the profile's)")
         ->check(CLI::NonNegativeNumber);
     CLI::App* clean = app.add_subcommand("clean", "remove one package's entries and archives (uv cache clean PKG)");
     add_common(clean);
+    clean->add_flag("-v,--verbose", args.verbose, "name every entry that could not be removed");
     clean->add_option("package", args.package, "package name")->required();
     CLI::App* check = app.add_subcommand("check", "scan a cache at rest for dangling references and partial archives");
     check->add_option("--cache", args.cache, "cache root directory")->required()->check(CLI::ExistingDirectory);

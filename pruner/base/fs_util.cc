@@ -1,7 +1,9 @@
 #include "pruner/base/fs_util.h"
 
-#include <memory>
 #include <fcntl.h>
+
+#include <algorithm>
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -18,58 +20,181 @@ std::string JoinRel(std::string_view prefix, std::string_view name) {
   return s;
 }
 
-Status Interrupted(std::string_view relpath) {
-  return Status(StatusCode::kBusy,
-                "removal interrupted before unlinking " + std::string(relpath));
-}
-
 // NotFound on a removal step means someone else removed it first: fine.
 bool Gone(const Status& s) { return s.Is(StatusCode::kNotFound); }
 
+// The relative path of a deep tree can be megabytes long; messages show its
+// two ends.
+std::string ShortPath(std::string_view rel) {
+  constexpr size_t kKeep = 160;
+  if (rel.size() <= 2 * kKeep + 32) return std::string(rel);
+  size_t levels = static_cast<size_t>(std::count(rel.begin(), rel.end(), '/'));
+  return std::string(rel.substr(0, kKeep)) + "/...(" + std::to_string(levels) + " levels in all).../" +
+         std::string(rel.substr(rel.size() - kKeep));
+}
+
+// Removes a tree depth first without recursion and with a bounded number of
+// descriptors, however deep the tree is: only the directory being emptied is
+// open. Going down opens the child and closes the parent; coming back up
+// opens ".." of the emptied child and checks it is the parent it left (same
+// dev and inode), so a directory renamed meanwhile is never mistaken for it.
+// Each level keeps only its listing and the length of its path prefix.
+//
+// A failure to remove one entry does not stop the others: the error is
+// recorded, the rest of the tree is removed, and the directories above the
+// failed entry (which cannot be empty) are left in place.
 class TreeRemover {
  public:
   TreeRemover(FileSystem& fs, const RemoveTreeOptions& options) : fs_(fs), options_(options) {}
 
   // Removes the entry `name` (of type `type`, as lstat saw it) in `dirfd`.
   // `relpath` is its path relative to the tree's parent, for before_unlink.
-  Status RemoveEntry(int dirfd, std::string_view name, FileType type, const std::string& relpath,
-                     int depth) {
+  Status RemoveEntry(int dirfd, std::string_view name, FileType type, std::string relpath) {
+    path_ = std::move(relpath);
     if (type == FileType::kDirectory) {
       Result<Fd> sub = fs_.OpenDir(dirfd, name);  // O_NOFOLLOW: a swapped-in symlink fails here
       if (!sub.ok()) {
-        if (Gone(sub.status())) return Status::Ok();
-        return sub.status();
+        if (!Gone(sub.status())) Record(sub.status().Annotate("remove tree " + ShortPath(path_)));
+      } else if (EmptyDirectory(std::move(sub).value(), /*follow_depth=*/0)) {
+        UnlinkOne(dirfd, name, /*is_dir=*/true);
       }
-      PC_RETURN_IF_ERROR(RemoveContents(sub->get(), relpath, depth + 1));
-      sub->reset();
-      return UnlinkOne(dirfd, name, /*is_dir=*/true, relpath);
+    } else {
+      if (type == FileType::kSymlink && options_.follow_symlinks) MutantFollow(dirfd, name, 0);
+      if (!interrupted_) UnlinkOne(dirfd, name, /*is_dir=*/false);
     }
-    if (type == FileType::kSymlink && options_.follow_symlinks) {
-      PC_RETURN_IF_ERROR(MutantFollow(dirfd, name, relpath, depth));
-    }
-    return UnlinkOne(dirfd, name, /*is_dir=*/false, relpath);
+    return Outcome();
   }
 
  private:
-  static constexpr int kMaxDepth = 256;
+  struct Level {
+    Fd fd;                        // open only for the deepest level
+    uint64_t dev = 0, ino = 0;    // to recognise it again through ".."
+    std::vector<DirEntry> entries;
+    size_t next = 0;              // entries[next] is the next to remove
+    size_t path_len = 0;          // path_.size() for this directory
+    bool failed_below = false;    // something under it could not be removed
+  };
 
-  Status RemoveContents(int dirfd, const std::string& relpath, int depth) {
-    if (depth > kMaxDepth) {
-      return Status(StatusCode::kInvalidInput, "remove tree: " + relpath + " is nested too deeply");
+  // Empties the open directory `top` (whose path is path_). Returns true if
+  // it is now empty (the caller may unlink it); false after a failure below
+  // it or an interruption.
+  bool EmptyDirectory(Fd top, int follow_depth) {
+    std::vector<Level> levels;
+    if (!Push(&levels, std::move(top))) return false;
+    while (!levels.empty() && !interrupted_) {
+      Level& cur = levels.back();
+      if (cur.next < cur.entries.size()) {
+        const DirEntry& e = cur.entries[cur.next++];
+        path_.resize(cur.path_len);
+        AppendComponent(e.name);
+        if (e.type == FileType::kDirectory) {
+          Result<Fd> sub = fs_.OpenDir(cur.fd.get(), e.name);
+          if (!sub.ok()) {
+            if (!Gone(sub.status())) {
+              Record(sub.status().Annotate("remove tree " + ShortPath(path_)));
+              cur.failed_below = true;
+            }
+            continue;
+          }
+          if (!Push(&levels, std::move(sub).value())) {
+            levels[levels.size() - 1].failed_below = true;
+            continue;
+          }
+          levels[levels.size() - 2].fd.reset();  // only the deepest level stays open
+          continue;
+        }
+        if (e.type == FileType::kSymlink && options_.follow_symlinks) {
+          MutantFollow(cur.fd.get(), e.name, follow_depth + 1);
+          if (interrupted_) break;
+        }
+        if (!UnlinkOne(cur.fd.get(), e.name, /*is_dir=*/false)) cur.failed_below = true;
+        continue;
+      }
+      // `cur` is done. The bottom level belongs to the caller.
+      if (levels.size() == 1) {
+        bool ok = !cur.failed_below;
+        path_.resize(cur.path_len);
+        levels.pop_back();
+        return ok && !interrupted_;
+      }
+      Level done = std::move(levels.back());
+      levels.pop_back();
+      Level& parent = levels.back();
+      path_.resize(done.path_len);
+      const std::string name = LastComponent(done.path_len, parent.path_len);
+      Result<Fd> up = fs_.OpenDir(done.fd.get(), "..");
+      Result<FileStat> up_st = up.ok() ? fs_.FStat(up->get()) : Result<FileStat>(up.status());
+      if (!up_st.ok() || up_st->dev != parent.dev || up_st->ino != parent.ino) {
+        // The tree was moved under us: the way back up is not the way down.
+        // Give up on this tree rather than remove anything elsewhere.
+        Record(Status(StatusCode::kIoError, "remove tree " + ShortPath(path_) +
+                                                ": its parent directory was moved or replaced during removal" +
+                                                (up_st.ok() ? "" : " (" + up_st.status().ToString() + ")")));
+        return false;
+      }
+      parent.fd = std::move(up).value();
+      done.fd.reset();
+      if (done.failed_below || !UnlinkOne(parent.fd.get(), name, /*is_dir=*/true)) parent.failed_below = true;
     }
-    Result<std::vector<DirEntry>> entries = fs_.ListDir(dirfd);
-    if (!entries.ok()) return entries.status().Annotate("remove tree " + relpath);
-    for (const DirEntry& e : *entries) {
-      PC_RETURN_IF_ERROR(RemoveEntry(dirfd, e.name, e.type, JoinRel(relpath, e.name), depth));
-    }
-    return Status::Ok();
+    return false;
   }
 
-  Status UnlinkOne(int dirfd, std::string_view name, bool is_dir, const std::string& relpath) {
-    if (options_.before_unlink && !options_.before_unlink(relpath)) return Interrupted(relpath);
+  // Lists `dir` and pushes it as the deepest level. False (recorded) if it
+  // cannot be listed.
+  bool Push(std::vector<Level>* levels, Fd dir) {
+    Level l;
+    Result<FileStat> st = fs_.FStat(dir.get());
+    Result<std::vector<DirEntry>> entries =
+        st.ok() ? fs_.ListDir(dir.get()) : Result<std::vector<DirEntry>>(st.status());
+    if (!entries.ok()) {
+      Record(entries.status().Annotate("remove tree " + ShortPath(path_)));
+      return false;
+    }
+    l.fd = std::move(dir);
+    l.dev = st->dev;
+    l.ino = st->ino;
+    l.entries = std::move(entries).value();
+    l.path_len = path_.size();
+    levels->push_back(std::move(l));
+    return true;
+  }
+
+  void AppendComponent(std::string_view name) {
+    if (!path_.empty()) path_ += '/';
+    path_ += name;
+  }
+  std::string LastComponent(size_t child_len, size_t parent_len) const {
+    size_t start = parent_len == 0 ? 0 : parent_len + 1;
+    return path_.substr(start, child_len - start);
+  }
+
+  // Unlinks one name; false (recorded) if it is still there.
+  bool UnlinkOne(int dirfd, std::string_view name, bool is_dir) {
+    if (options_.dry_run) return true;
+    if (options_.before_unlink && !options_.before_unlink(path_)) {
+      interrupted_ = true;
+      return false;
+    }
     Status s = fs_.Unlink(dirfd, name, is_dir);
-    if (Gone(s)) return Status::Ok();
-    return s;
+    if (s.ok() || Gone(s)) return true;
+    Record(s.Annotate("remove tree " + ShortPath(path_)));
+    return false;
+  }
+
+  void Record(Status s) {
+    if (first_error_.ok()) first_error_ = std::move(s);
+    ++errors_;
+  }
+
+  Status Outcome() const {
+    if (interrupted_) {
+      return Status(StatusCode::kBusy, "removal interrupted before unlinking " + ShortPath(path_));
+    }
+    if (errors_ == 0) return Status::Ok();
+    if (errors_ == 1) return first_error_;
+    return Status(first_error_.code(), first_error_.message() + " (and " + std::to_string(errors_ - 1) +
+                                           " more entries that could not be removed)",
+                  first_error_.os_error());
   }
 
   // MUTANT ONLY (RemoveTreeOptions::follow_symlinks): enters the directory a
@@ -77,18 +202,26 @@ class TreeRemover {
   // catch. Absolute targets are opened as given (the kernel resolves them);
   // relative targets are walked from the link's directory. A target that is
   // not an openable directory is left alone (the link itself is unlinked).
-  Status MutantFollow(int dirfd, std::string_view name, const std::string& relpath, int depth) {
+  // Links into links are followed a bounded number of times (a loop ends).
+  void MutantFollow(int dirfd, std::string_view name, int follow_depth) {
+    constexpr int kMaxFollows = 16;
+    if (follow_depth > kMaxFollows) return;
     Result<std::string> target = fs_.ReadLink(dirfd, name);
-    if (!target.ok()) return Gone(target.status()) ? Status::Ok() : target.status();
+    if (!target.ok()) return;
     const std::string& t = *target;
-    Result<Fd> dir = (!t.empty() && t.front() == '/') ? fs_.OpenDir(AT_FDCWD, t)
-                                                      : fs_.OpenDir(dirfd, t);
-    if (!dir.ok()) return Status::Ok();
-    return RemoveContents(dir->get(), relpath, depth + 1);
+    Result<Fd> dir = (!t.empty() && t.front() == '/') ? fs_.OpenDir(AT_FDCWD, t) : fs_.OpenDir(dirfd, t);
+    if (!dir.ok()) return;
+    const std::string saved = path_;
+    (void)EmptyDirectory(std::move(dir).value(), follow_depth);
+    path_ = saved;
   }
 
   FileSystem& fs_;
   const RemoveTreeOptions& options_;
+  std::string path_;  // of the entry being worked on, relative to the tree's parent
+  Status first_error_;
+  size_t errors_ = 0;
+  bool interrupted_ = false;
 };
 
 }  // namespace
@@ -195,7 +328,7 @@ Status RemoveTree(FileSystem& fs, int dirfd, std::string_view name,
   Result<FileStat> st = fs.Stat(base, leaf);
   if (!st.ok()) return Gone(st.status()) ? Status::Ok() : st.status();
   TreeRemover remover(fs, options);
-  return remover.RemoveEntry(base, leaf, st->type, std::string(trimmed), 0);
+  return remover.RemoveEntry(base, leaf, st->type, std::string(trimmed));
 }
 
 }  // namespace prunecheck

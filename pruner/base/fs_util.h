@@ -19,6 +19,12 @@ namespace prunecheck {
 // once per file read, which showed in profiles of small-file workloads.
 inline constexpr size_t kReadChunkBytes = 32 * 1024;
 
+// The deepest directory nesting a cache tree may have: a wheel entry with more
+// path components is refused at extraction, and the tree walks that verify
+// or link an archive refuse anything deeper, so every recursive walk over
+// an archive is bounded (RemoveTree needs no bound: it is iterative).
+inline constexpr int kMaxTreeDepth = 256;
+
 }  // namespace prunecheck
 
 namespace prunecheck {
@@ -45,11 +51,19 @@ struct RemoveTreeOptions {
   // MUTANT ONLY: when true, a symlink to a directory is entered and its target's
   // contents are removed too (the bug the containment invariant catches).
   bool follow_symlinks = false;
+  // Walk the tree exactly as a removal would, unlinking nothing: the result
+  // says whether every directory in it can be opened and listed (`check`
+  // uses it to find trash a prune could not empty).
+  bool dry_run = false;
 };
 
 // Removes `name` under `dirfd` and everything below it, deepest first, file by
 // file, through directory fds. Symlinks are unlinked, never followed (unless
 // the mutant option says so). A missing `name` is OK (already removed).
+// Any depth the file system allows is removed, iteratively, with a bounded
+// number of descriptors open (not one per level). An entry that cannot be removed does
+// not stop the rest: everything else goes, and the returned error names the
+// first failure and how many more there were.
 Status RemoveTree(FileSystem& fs, int dirfd, std::string_view name,
                   const RemoveTreeOptions& options = {});
 

@@ -3,7 +3,8 @@
 // NoYieldPoints::Blocked).
 //
 // Every call retries EINTR. Nothing follows a symlink: OpenDir walks relative
-// paths one component at a time with O_NOFOLLOW, OpenFile adds O_NOFOLLOW,
+// paths one component at a time with O_NOFOLLOW, OpenFile adds O_NOFOLLOW
+// (and opens with O_NONBLOCK, refusing FIFOs, sockets and devices),
 // Stat/SetTimes use AT_SYMLINK_NOFOLLOW, Link uses linkat(flags = 0).
 // Error messages name the operation and the path; for a path relative to a
 // directory fd the directory is named through /proc/self/fd (only on the
@@ -179,6 +180,15 @@ FileStat ToFileStat(const struct stat& st) {
   return fs;
 }
 
+// What a file that is neither regular nor a directory is, for messages.
+std::string NonRegularKind(mode_t m) {
+  if (S_ISFIFO(m)) return "FIFO";
+  if (S_ISSOCK(m)) return "socket";
+  if (S_ISCHR(m)) return "character device";
+  if (S_ISBLK(m)) return "block device";
+  return "special file";
+}
+
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 // ---------------------------------------------------------------------------
@@ -241,10 +251,43 @@ class PosixFileSystem final : public FileSystem {
 
   Result<Fd> OpenFile(int dirfd, std::string_view name, int flags, mode_t mode) override {
     const std::string sname(name);
-    int fd = RetryEintr(
-        [&] { return ::openat(dirfd, sname.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode); });
-    if (fd < 0) return ErrnoStatus(errno, "open file", dirfd, name);
-    return Fd(fd);
+    // O_NONBLOCK: opening a FIFO someone planted (a lock file, a lease, a
+    // RECORD) would otherwise block until a writer appears, i.e. forever,
+    // possibly while holding the cache lock. Non-blocking, the open returns
+    // at once and the fstat below refuses it.
+    int fd = RetryEintr([&] {
+      return ::openat(dirfd, sname.c_str(), flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, mode);
+    });
+    if (fd < 0) {
+      const int err = errno;
+      struct stat st;
+      // ENXIO: a FIFO without a reader opened for writing, or a socket.
+      if (err == ENXIO && ::fstatat(dirfd, sname.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+        return Status(StatusCode::kInvalidInput, "open file " + PathOf(dirfd, name) + ": is a " +
+                                                     NonRegularKind(st.st_mode) +
+                                                     ", not a regular file; refusing to use it",
+                      err);
+      }
+      if (err == ELOOP) {
+        return Status::FromErrno(err, "open file " + PathOf(dirfd, name) + " (a symlink, never followed)");
+      }
+      return ErrnoStatus(err, "open file", dirfd, name);
+    }
+    Fd owned(fd);
+    struct stat st;
+    if (RetryEintr([&] { return ::fstat(fd, &st); }) != 0) return ErrnoStatus(errno, "open file", dirfd, name);
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      return Status(StatusCode::kInvalidInput, "open file " + PathOf(dirfd, name) + ": is a " +
+                                                   NonRegularKind(st.st_mode) +
+                                                   ", not a regular file; refusing to use it");
+    }
+    if (!(flags & O_NONBLOCK)) {
+      const int fl = ::fcntl(fd, F_GETFL);
+      if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        return ErrnoStatus(errno, "open file (clearing O_NONBLOCK)", dirfd, name);
+      }
+    }
+    return owned;
   }
 
   Result<size_t> Read(int fd, void* buf, size_t n) override {

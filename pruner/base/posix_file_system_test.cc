@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 #include <set>
 #include <string>
 
@@ -417,6 +420,54 @@ TEST(PosixFsNames, FsOpAndEventNamesAreDistinct) {
 TEST(PosixFsNames, DefaultFileSystemIsSingleton) {
   EXPECT_NE(DefaultFileSystem(), nullptr);
   EXPECT_EQ(DefaultFileSystem(), DefaultFileSystem());
+}
+
+}  // namespace
+}  // namespace prunecheck
+
+namespace prunecheck {
+namespace {
+
+// Opens `rel` through the seam on another thread; if the open has not
+// returned within a generous bound (the bug: open(2) of a FIFO blocks until a
+// writer comes), unblocks it by opening the FIFO's other end and fails.
+Result<Fd> OpenFifoBounded(FileSystem* fs, int dirfd, const std::string& path, const std::string& rel, int flags) {
+  std::promise<Result<Fd>> done;
+  std::future<Result<Fd>> result = done.get_future();
+  std::thread opener([&] { done.set_value(fs->OpenFile(dirfd, rel, flags, 0644)); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "OpenFile(" << rel << ") blocked on a FIFO";
+    int unblock = ::open(path.c_str(), ((flags & O_ACCMODE) == O_RDONLY ? O_WRONLY : O_RDONLY) | O_NONBLOCK);
+    if (unblock >= 0) ::close(unblock);
+  }
+  opener.join();
+  return result.get();
+}
+
+TEST_F(PosixFsTest, OpenFileRefusesAFifoWithoutBlocking) {
+  ASSERT_EQ(::mkfifo(P("fifo").c_str(), 0644), 0);
+  for (int flags : {O_RDONLY, O_RDONLY | O_CREAT, O_RDWR | O_CREAT, O_WRONLY}) {
+    Result<Fd> f = OpenFifoBounded(fs_, dir_.get(), P("fifo"), "fifo", flags);
+    ASSERT_FALSE(f.ok()) << "flags " << flags;
+    EXPECT_EQ(f.status().code(), StatusCode::kInvalidInput) << f.status().ToString();
+    EXPECT_NE(f.status().message().find("FIFO"), std::string::npos) << f.status().ToString();
+    EXPECT_NE(f.status().message().find(P("fifo")), std::string::npos) << f.status().ToString();
+  }
+}
+
+TEST_F(PosixFsTest, OpenFileRefusesADeviceAndClearsNonblockOnFiles) {
+  Result<Fd> dev = fs_->OpenFile(AT_FDCWD, "/dev/zero", O_RDONLY, 0);
+  ASSERT_FALSE(dev.ok());
+  EXPECT_EQ(dev.status().code(), StatusCode::kInvalidInput) << dev.status().ToString();
+  EXPECT_NE(dev.status().message().find("character device"), std::string::npos);
+
+  Touch("plain");
+  Result<Fd> f = fs_->OpenFile(dir_.get(), "plain", O_RDONLY, 0);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(::fcntl(f->get(), F_GETFL) & O_NONBLOCK, 0) << "O_NONBLOCK leaked to the caller";
+  Result<Fd> nb = fs_->OpenFile(dir_.get(), "plain", O_RDONLY | O_NONBLOCK, 0);
+  ASSERT_TRUE(nb.ok()) << nb.status().ToString();
+  EXPECT_NE(::fcntl(nb->get(), F_GETFL) & O_NONBLOCK, 0) << "asked-for O_NONBLOCK was dropped";
 }
 
 }  // namespace

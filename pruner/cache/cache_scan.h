@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pruner/base/file_system.h"
@@ -37,9 +38,21 @@ struct CacheScan {
   std::vector<std::string> temp_dirs;  // root .tmp*
   std::vector<std::string> trash;      // gc-v0/trash/*
   std::vector<Violation> violations;
+  // Broken shapes no invariant covers but that stop or hamper a prune: a
+  // bucket that is a file or a symlink, a lock file that is not a regular
+  // file, a trash entry that cannot be removed. `invariant` is the kind
+  // ("cache-structure", "unusable-lease", "unremovable-trash").
+  std::vector<Violation> findings;
 
   size_t UnreferencedArchives() const;
 };
+
+// OK if the directory `root_fd` is a cache: it holds a regular CACHEDIR.TAG
+// with the standard signature, or an archive-v0 or wheels-v6 directory.
+// Otherwise kInvalidInput naming `root_path` — prune, clean and check refuse
+// it, because a uv profile deletes every unknown top-level entry of a cache
+// and a home directory full of them must never be taken for one.
+Status VerifyIsCache(FileSystem& fs, int root_fd, std::string_view root_path);
 
 // `verify_content`: hash every file of every archive (slow on big caches).
 Result<CacheScan> ScanCache(FileSystem& fs, int root_fd, bool verify_content = true);

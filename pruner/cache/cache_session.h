@@ -39,7 +39,9 @@ struct SessionOptions {
   IdSource* ids = nullptr;               // default: a CsprngIdSource
   std::optional<std::chrono::seconds> grace;  // default: profile->default_grace
   std::chrono::milliseconds lock_timeout{30000};
-  bool create = true;  // create the cache layout if the root is missing or empty
+  // Create the cache (root and layout) if missing. Prune, clean and check
+  // pass false: they never create a cache, and refuse what is not one.
+  bool create = true;
 };
 
 struct InstallRequest {
@@ -59,6 +61,13 @@ struct InstallOutcome {
   std::string displaced_archive;  // refresh: the archive the entry pointed at before, if any
 };
 
+// Something a prune or clean could not remove or could not judge; the rest
+// of the operation went on without it (one bad entry never stops the rest).
+struct SkippedEntry {
+  std::string subject;  // path relative to the cache root, e.g. "archive-v0/<id>"
+  std::string reason;
+};
+
 struct PruneReport {
   std::vector<std::string> removed_archives;
   std::vector<std::string> removed_temp_dirs;
@@ -66,13 +75,16 @@ struct PruneReport {
   std::vector<std::string> skipped_in_use;    // entry lock held
   std::vector<std::string> kept_for_grace;    // unreferenced but younger than the grace
   std::vector<std::string> resumed_from_trash;  // debris of an interrupted prune
+  std::vector<SkippedEntry> skipped;          // could not be removed or judged; see reason
   size_t referenced = 0;
+  uint64_t removed_bytes = 0;                 // apparent size of what was removed
 };
 
 struct CleanReport {
   std::vector<std::string> removed_entries;
   std::vector<std::string> removed_archives;
   std::vector<std::string> skipped_in_use;
+  std::vector<SkippedEntry> skipped;
 };
 
 class CacheSession {
@@ -94,9 +106,13 @@ class CacheSession {
   Result<InstallOutcome> Refresh(const InstallRequest& request);
   // Removes what this profile's prune rules say (DESIGN §1, §2, §3).
   // kBusy when a try-lock pruner found the cache in use; kLockTimeout when a
-  // blocking one gave up.
+  // blocking one gave up. kInvalidInput, touching nothing, when the root is
+  // not a cache (VerifyIsCache). An entry that cannot be removed or judged
+  // (a symlinked or FIFO lease, an unreadable archive, a trash entry that
+  // resists removal) is listed in PruneReport::skipped and the prune goes on.
   Result<PruneReport> Prune();
   // `uv cache clean <package>`: removes the package's entries and archives.
+  // Refuses a root that is not a cache, like Prune.
   Result<CleanReport> Clean(std::string_view package);
 
   const std::string& root_path() const { return root_path_; }
@@ -134,6 +150,9 @@ class CacheSession {
   // `lease` (may be empty) is the exclusive entry lock, released/unlinked here.
   Status RemoveArchive(std::string_view id, FileLock lease);
   Status RemoveTopLevel(std::string_view name, std::string_view point);
+  // Apparent size of the tree `rel` (bytes of its regular files); 0 if it
+  // cannot be walked. For the prune summary only.
+  uint64_t TreeBytes(int dirfd, std::string_view name);
 
   std::string root_path_;
   Fd root_;

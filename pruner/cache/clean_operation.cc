@@ -10,6 +10,7 @@
 #include "pruner/base/fs_util.h"
 #include "pruner/cache/cache_layout.h"
 #include "pruner/cache/cache_references.h"
+#include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_session.h"
 
 namespace prunecheck {
@@ -21,6 +22,7 @@ Result<CleanReport> CacheSession::Clean(std::string_view package) {
   }
   CleanReport report;
   const int root = root_.get();
+  PC_RETURN_IF_ERROR(VerifyIsCache(*fs_, root, root_path_).Annotate("clean"));
   PC_ASSIGN_OR_RETURN(FileLock root_lock, AcquirePrunerRootLock("clean"));
   points_->Yield("clean.begin", name);
 
@@ -50,12 +52,21 @@ Result<CleanReport> CacheSession::Clean(std::string_view package) {
     if (!st.ok()) continue;
     points_->Yield("clean.before_remove", id);
     FileLock lease;
-    PC_ASSIGN_OR_RETURN(bool free, TakeRemovalLease(id, &lease));
-    if (!free) {
+    Result<bool> free = TakeRemovalLease(id, &lease);
+    if (!free.ok()) {
+      report.skipped.push_back({std::string(layout::kArchiveBucket) + "/" + id, free.status().ToString()});
+      continue;
+    }
+    if (!*free) {
       report.skipped_in_use.push_back(id);
       continue;
     }
-    PC_RETURN_IF_ERROR(RemoveArchive(id, std::move(lease)));
+    Status rm = RemoveArchive(id, std::move(lease));
+    if (rm.Is(StatusCode::kBusy)) return rm;  // interrupted: a crash test stops here
+    if (!rm.ok()) {
+      report.skipped.push_back({std::string(layout::kArchiveBucket) + "/" + id, rm.ToString()});
+      continue;
+    }
     report.removed_archives.push_back(id);
   }
   points_->Yield("clean.done", name);

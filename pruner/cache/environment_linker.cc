@@ -61,7 +61,13 @@ struct LinkWalk {
     return Status::Ok();
   }
 
-  Status Walk(int src_dir, const std::string& src_abs, int dst_dir, const std::string& rel) {
+  // Two descriptors per level, so the depth is bounded (fs_util.h): a deeper
+  // archive was not made by the extractor.
+  Status Walk(int src_dir, const std::string& src_abs, int dst_dir, const std::string& rel, int depth = 0) {
+    if (depth >= kMaxTreeDepth) {
+      return Status(StatusCode::kVerificationFailed, "archive " + std::string(archive_id) + " is nested more than " +
+                                                         std::to_string(kMaxTreeDepth) + " levels deep");
+    }
     PC_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs.ListDir(src_dir));
     for (const DirEntry& e : entries) {
       std::string child_rel = rel.empty() ? e.name : rel + "/" + e.name;
@@ -70,7 +76,7 @@ struct LinkWalk {
         if (!mk.ok() && !mk.Is(StatusCode::kAlreadyExists)) return mk;
         PC_ASSIGN_OR_RETURN(Fd sub_src, fs.OpenDir(src_dir, e.name));
         PC_ASSIGN_OR_RETURN(Fd sub_dst, fs.OpenDir(dst_dir, e.name));
-        PC_RETURN_IF_ERROR(Walk(sub_src.get(), src_abs + "/" + e.name, sub_dst.get(), child_rel));
+        PC_RETURN_IF_ERROR(Walk(sub_src.get(), src_abs + "/" + e.name, sub_dst.get(), child_rel, depth + 1));
       } else if (e.type == FileType::kRegular) {
         Status st = LinkOne(src_dir, src_abs, dst_dir, e.name);
         if (!st.ok()) return st.Annotate("linking " + child_rel);

@@ -9,12 +9,14 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "pruner/base/fs_util.h"
 #include "pruner/cache/cache_layout.h"
 #include "pruner/cache/cache_references.h"
+#include "pruner/cache/cache_scan.h"
 #include "pruner/cache/cache_session.h"
 
 namespace prunecheck {
@@ -136,10 +138,35 @@ Status CacheSession::RemoveArchive(std::string_view id, FileLock lease) {
   return Status::Ok();
 }
 
+uint64_t CacheSession::TreeBytes(int dirfd, std::string_view name) {
+  // Bounded like every archive walk (fs_util.h); only for the summary.
+  uint64_t bytes = 0;
+  std::function<void(int, std::string_view, int)> walk = [&](int dir, std::string_view n, int depth) {
+    Result<FileStat> st = fs_->Stat(dir, n);
+    if (!st.ok()) return;
+    if (st->type != FileType::kDirectory) {
+      if (st->type == FileType::kRegular) bytes += st->size;
+      return;
+    }
+    if (depth >= kMaxTreeDepth) return;
+    Result<Fd> sub = fs_->OpenDir(dir, n);
+    if (!sub.ok()) return;
+    Result<std::vector<DirEntry>> entries = fs_->ListDir(sub->get());
+    if (!entries.ok()) return;
+    for (const DirEntry& e : *entries) walk(sub->get(), e.name, depth + 1);
+  };
+  walk(dirfd, name, 0);
+  return bytes;
+}
+
 Result<PruneReport> CacheSession::Prune() {
   PruneReport report;
   const int root = root_.get();
+  PC_RETURN_IF_ERROR(VerifyIsCache(*fs_, root, root_path_).Annotate("prune"));
   PC_ASSIGN_OR_RETURN(FileLock root_lock, AcquirePrunerRootLock("prune"));
+  auto skip = [&](std::string subject, const Status& why) {
+    report.skipped.push_back({std::move(subject), why.ToString()});
+  };
   points_->Yield("prune.begin", "");
   const auto now = fs_->Now();
   const bool seen_grace = profile_->selection == PruneSelection::kSeenLongerThanGrace;
@@ -147,15 +174,25 @@ Result<PruneReport> CacheSession::Prune() {
   // Resume: an earlier prune that crashed after moving archives to trash.
   if (profile_->removal == RemovalMode::kTrashThenDelete) {
     Result<Fd> trash = fs_->OpenDir(root, layout::kTrashDir);
-    if (trash.ok()) {
-      PC_ASSIGN_OR_RETURN(std::vector<DirEntry> debris, fs_->ListDir(trash->get()));
-      for (const DirEntry& d : debris) {
+    Result<std::vector<DirEntry>> debris =
+        trash.ok() ? fs_->ListDir(trash->get()) : Result<std::vector<DirEntry>>(trash.status());
+    if (debris.ok()) {
+      for (const DirEntry& d : *debris) {
         points_->Yield("prune.resume", d.name);
-        PC_RETURN_IF_ERROR(RemoveTree(*fs_, trash->get(), d.name).Annotate("resuming removal of trash"));
+        uint64_t bytes = TreeBytes(trash->get(), d.name);
+        Status rm = RemoveTree(*fs_, trash->get(), d.name);
+        if (rm.Is(StatusCode::kBusy)) return rm.Annotate("resuming removal of trash");  // interrupted
+        if (!rm.ok()) {
+          skip(std::string(layout::kTrashDir) + "/" + d.name, rm);
+          continue;
+        }
+        report.removed_bytes += bytes;
         report.resumed_from_trash.push_back(d.name);
       }
-    } else if (!trash.status().Is(StatusCode::kNotFound)) {
-      return trash.status();
+    } else if (!debris.status().Is(StatusCode::kNotFound)) {
+      // A trash that is not a directory inside the root (a symlink out of
+      // it, a file) is never entered; the rest of the prune goes on.
+      skip(std::string(layout::kTrashDir), debris.status());
     }
   }
 
@@ -196,11 +233,25 @@ Result<PruneReport> CacheSession::Prune() {
         report.kept_for_grace.push_back(e.name);
         continue;
       }
-      PC_RETURN_IF_ERROR(RemoveTopLevel(e.name, "prune.before_remove_temp"));
+      uint64_t bytes = TreeBytes(root, e.name);
+      Status rm = RemoveTopLevel(e.name, "prune.before_remove_temp");
+      if (rm.Is(StatusCode::kBusy)) return rm;  // interrupted: a crash test stops here
+      if (!rm.ok()) {
+        skip(e.name, rm);
+        continue;
+      }
       if (markers) PC_RETURN_IF_ERROR(markers->Forget(e.name));
+      report.removed_bytes += bytes;
       report.removed_temp_dirs.push_back(e.name);
     } else if (!KnownTopLevel(*profile_, e.name) && profile_->prune_unknown_top_level) {
-      PC_RETURN_IF_ERROR(RemoveTopLevel(e.name, "prune.before_remove_unknown"));
+      uint64_t bytes = TreeBytes(root, e.name);
+      Status rm = RemoveTopLevel(e.name, "prune.before_remove_unknown");
+      if (rm.Is(StatusCode::kBusy)) return rm;
+      if (!rm.ok()) {
+        skip(e.name, rm);
+        continue;
+      }
+      report.removed_bytes += bytes;
       report.removed_other.push_back(e.name);
     }
   }
@@ -239,9 +290,12 @@ Result<PruneReport> CacheSession::Prune() {
   std::vector<std::string> eligible;
   for (const DirEntry& a : archives) {
     if (referenced.count(a.name)) continue;
-    PC_ASSIGN_OR_RETURN(bool old_enough,
-                        past_grace(a.name, std::string(layout::kArchiveBucket) + "/" + a.name));
-    if (old_enough) {
+    Result<bool> old_enough = past_grace(a.name, std::string(layout::kArchiveBucket) + "/" + a.name);
+    if (!old_enough.ok()) {
+      skip(std::string(layout::kArchiveBucket) + "/" + a.name, old_enough.status());
+      continue;
+    }
+    if (*old_enough) {
       eligible.push_back(a.name);
     } else {
       report.kept_for_grace.push_back(a.name);
@@ -259,8 +313,14 @@ Result<PruneReport> CacheSession::Prune() {
       const std::string& id = eligible[i];
       points_->Yield("prune.before_remove", id);
       FileLock lease;
-      PC_ASSIGN_OR_RETURN(bool free, TakeRemovalLease(id, &lease));
-      if (!free) {
+      Result<bool> free = TakeRemovalLease(id, &lease);
+      if (!free.ok()) {
+        // A lease that cannot be taken (a symlink, a FIFO, unreadable): the
+        // archive may be in use, so it stays; the others go on.
+        skip(std::string(layout::kArchiveBucket) + "/" + id, free.status());
+        continue;
+      }
+      if (!*free) {
         report.skipped_in_use.push_back(id);
         continue;
       }
@@ -278,8 +338,15 @@ Result<PruneReport> CacheSession::Prune() {
         Result<FileStat> st = fs_->Stat(root, std::string(layout::kArchiveBucket) + "/" + id);
         if (!st.ok()) continue;
       }
-      PC_RETURN_IF_ERROR(RemoveArchive(id, std::move(lease)));
+      uint64_t bytes = TreeBytes(root, std::string(layout::kArchiveBucket) + "/" + id);
+      Status rm = RemoveArchive(id, std::move(lease));
+      if (rm.Is(StatusCode::kBusy)) return rm;  // interrupted: a crash test stops here
+      if (!rm.ok()) {
+        skip(std::string(layout::kArchiveBucket) + "/" + id, rm);
+        continue;
+      }
       if (markers) PC_RETURN_IF_ERROR(markers->Forget(id));
+      report.removed_bytes += bytes;
       report.removed_archives.push_back(id);
       points_->Yield("prune.after_remove", id);
     }
@@ -296,8 +363,16 @@ Result<PruneReport> CacheSession::Prune() {
         std::string id = f.name.substr(0, f.name.size() - 5);
         Result<FileStat> st = fs_->Stat(root, std::string(layout::kArchiveBucket) + "/" + id);
         if (st.ok() || !st.status().Is(StatusCode::kNotFound)) continue;
+        if (f.type != FileType::kRegular) {
+          skip(std::string(layout::kLocksDir) + "/" + f.name,
+               Status(StatusCode::kInvalidInput, "not a regular lock file; left in place"));
+          continue;
+        }
         Result<FileLock> l = AcquireEntryLock(id, LockMode::kExclusive, LockRequest::Wait::kTry);
-        if (l.ok()) PC_RETURN_IF_ERROR(l->UnlinkAndRelease());
+        if (l.ok()) {
+          Status un = l->UnlinkAndRelease();
+          if (!un.ok()) skip(std::string(layout::kLocksDir) + "/" + f.name, un);
+        }
       }
     }
   }

@@ -390,15 +390,20 @@ Status VerifyEntry(FileSystem& fs, int parent, const RecordEntry& entry, std::st
 
 // Walks the tree under `dirfd` (whose path relative to the root is `prefix`)
 // and fails on anything RECORD does not list.
+// Recursion (one descriptor per level) is bounded by kMaxTreeDepth: a deeper
+// tree is not an archive any wheel could have produced.
 Status CheckUnlisted(FileSystem& fs, int dirfd, const std::string& prefix,
-                     const std::unordered_set<std::string>& listed, bool follow_symlinks) {
+                     const std::unordered_set<std::string>& listed, bool follow_symlinks, int depth = 0) {
+  if (depth >= kMaxTreeDepth) {
+    return Mismatch(prefix.substr(0, 200) + "...", "nested more than " + std::to_string(kMaxTreeDepth) + " levels deep");
+  }
   PC_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, fs.ListDir(dirfd));
   for (const DirEntry& e : entries) {
     std::string rel = prefix.empty() ? e.name : prefix + "/" + e.name;
     switch (e.type) {
       case FileType::kDirectory: {
         PC_ASSIGN_OR_RETURN(Fd sub, fs.OpenDir(dirfd, e.name));
-        PC_RETURN_IF_ERROR(CheckUnlisted(fs, sub.get(), rel, listed, follow_symlinks));
+        PC_RETURN_IF_ERROR(CheckUnlisted(fs, sub.get(), rel, listed, follow_symlinks, depth + 1));
         break;
       }
       case FileType::kRegular:

@@ -86,7 +86,12 @@ std::string NameProblem(std::string_view name) {
   std::string_view body = name;
   if (body.back() == '/') body.remove_suffix(1);
   size_t pos = 0;
+  size_t components = 0;
   while (pos <= body.size()) {
+    if (++components > static_cast<size_t>(kMaxTreeDepth)) {
+      // The same bound every walk over an archive keeps (fs_util.h).
+      return "nested more than " + std::to_string(kMaxTreeDepth) + " levels deep (the limit)";
+    }
     size_t slash = body.find('/', pos);
     if (slash == std::string_view::npos) slash = body.size();
     std::string_view comp = body.substr(pos, slash - pos);
@@ -204,8 +209,12 @@ class Extractor {
 
  private:
   Status Refuse(std::string_view name, std::string_view reason) const {
-    return Status(StatusCode::kInvalidInput,
-                  wheel_ + ": entry '" + std::string(name) + "': " + std::string(reason));
+    // A hostile name can be megabytes long: show its two ends.
+    constexpr size_t kKeep = 120;
+    std::string shown = name.size() <= 2 * kKeep + 16
+                            ? std::string(name)
+                            : std::string(name.substr(0, kKeep)) + "..." + std::string(name.substr(name.size() - kKeep));
+    return Status(StatusCode::kInvalidInput, wheel_ + ": entry '" + shown + "': " + std::string(reason));
   }
 
   Status HandleEntry(struct archive* a, struct archive_entry* entry, const std::string& name,

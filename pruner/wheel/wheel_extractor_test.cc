@@ -13,6 +13,7 @@
 #include <map>
 
 #include "pruner/base/fault_injecting_file_system.h"
+#include "pruner/base/fs_util.h"
 #include "pruner/wheel/fixture_wheel.h"
 #include "pruner/base/scoped_temp_dir.h"
 
@@ -243,6 +244,31 @@ TEST_F(WheelExtractorTest, RefusesParentTraversalEntry) {
   FixtureWheelSpec spec;
   spec.extra_entries = {File("../x", "escaped", true)};
   ExpectRefused(Extract(spec), "../x", "'..' path component");
+}
+
+// Issue 9: a wheel nested deeper than removal could handle broke garbage
+// collection for good. Extraction now refuses what the archive walks refuse.
+TEST_F(WheelExtractorTest, RefusesEntryNestedDeeperThanTheTreeLimit) {
+  std::string deep;
+  for (int i = 0; i < kMaxTreeDepth; ++i) deep += "d/";
+  FixtureWheelSpec spec;
+  spec.extra_entries = {File(deep + "f.py", "deep", true)};
+  Result<ExtractedWheel> r = Extract(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status().message(), wheel_path_ + ": entry 'd/d/d/")) << r.status().message();
+  EXPECT_TRUE(Contains(r.status().message(), "d/d/f.py': nested more than 256 levels deep (the limit)"))
+      << r.status().message();
+  EXPECT_LT(r.status().message().size(), 600u) << "the refusal quotes a shortened name";
+  ExpectContained();
+
+  // Exactly at the limit is a valid wheel.
+  ResetDest();
+  std::string at_limit;
+  for (int i = 0; i + 1 < kMaxTreeDepth; ++i) at_limit += "d/";
+  spec.extra_entries = {File(at_limit + "f.py", "deep", true)};
+  Result<ExtractedWheel> ok = Extract(spec);
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 }
 
 TEST_F(WheelExtractorTest, RefusesAbsoluteEntry) {
