@@ -10,6 +10,9 @@
 # when it has one, else as a seed range). Exits as prunecheck does: 0 pass,
 # 1 violation (its run directory and trace are kept), 2 bad input, 4 error.
 #
+# Two workers (--jobs; EXPLORE_JOBS to change it), so a sanitized prunecheck
+# has its worker threads checked too.
+#
 # Environment: PRESET (default `default`; ci/sanitize.sh passes tsan/asan),
 # EXPLORE_SEED, ARTIFACT_DIR (where failing runs are kept; default
 # build/ci-artifacts/explore).
@@ -49,5 +52,5 @@ for transport in pooled fresh thread; do
   esac
   echo "== explore ($preset, $transport, shard $shard): ${part[*]}"
   "$P" explore --installer reference --reader reference --refresher reference --pruner reference \
-      --strategy random --kill-prob 0.05 --base-dir "$artifacts" "${part[@]}" "${extra[@]}"
+      --strategy random --kill-prob 0.05 --jobs "${EXPLORE_JOBS:-2}" --base-dir "$artifacts" "${part[@]}" "${extra[@]}"
 done
