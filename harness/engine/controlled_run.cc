@@ -15,6 +15,7 @@
 #include "harness/engine/physical_checks.h"
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
+#include "harness/engine/sanitizer_reports.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/mem_file_system.h"
 #include "pruner/base/no_sync_file_system.h"
@@ -348,6 +349,11 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   clock.Lap(&RunPhaseSeconds::finish);
 
   checker.set_archive_present([&](const std::string& id) { return ArchivePresent(fsys, cache, id); });
+  // What sanitized actors reported comes first: it often explains the rest
+  // (an actor that halted on a report also broke progress).
+  if (options.transport == Transport::kProcess) {
+    for (const SanitizerReport& r : CollectSanitizerReports(prepared->log_dir)) checker.Add(SanitizerViolation(r));
+  }
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {
