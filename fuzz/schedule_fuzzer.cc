@@ -80,7 +80,7 @@ h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
     // the reference pruner is safe. Decided after all bytes above are read,
     // so a saved input keeps meaning the same scenario.
     for (h::ActorSpec& a : c.actors) {
-      if (a.role == "prune" || a.role == "clean") a.profile = "reference";
+      if (a.role == h::Role::kPrune || a.role == h::Role::kClean) a.profile = "reference";
     }
   }
   c.fixture_files = in.ConsumeIntegralInRange<int>(1, 3);
