@@ -27,7 +27,7 @@
 namespace prunecheck::harness {
 namespace {
 
-ActorSpec Actor(const char* name, const char* role, const char* package) {
+ActorSpec Actor(const char* name, Role role, const char* package) {
   ActorSpec a;
   a.name = name;
   a.role = role;
@@ -38,10 +38,10 @@ ActorSpec Actor(const char* name, const char* role, const char* package) {
 
 RunConfig ThreeActors() {
   RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
-  c.actors.push_back(Actor("installer", "install", "other"));
-  c.actors.push_back(Actor("reader", "read", "demo"));
-  c.actors.push_back(Actor("pruner", "prune", "demo"));
+  c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
+  c.actors.push_back(Actor("installer", Role::kInstall, "other"));
+  c.actors.push_back(Actor("reader", Role::kRead, "demo"));
+  c.actors.push_back(Actor("pruner", Role::kPrune, "demo"));
   c.fixture_files = 4;
   return c;
 }

@@ -45,17 +45,19 @@ class BytesStrategy final : public h::Strategy {
 };
 
 h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
-  static const char* const kActorRoles[] = {"install", "read", "refresh", "prune", "clean"};
+  static const h::Role kActorRoles[] = {h::Role::kInstall, h::Role::kRead, h::Role::kRefresh, h::Role::kPrune,
+                                         h::Role::kClean};
   static const char* const kPrunerProfiles[] = {"reference", "uv-0.8.19"};
   static const char* const kLinkModes[] = {"hardlink", "copy", "symlink"};
-  static const char* const kSetupOps[] = {"install", "refresh", "prune", "age"};
+  static const h::SetupKind kSetupOps[] = {h::SetupKind::kInstall, h::SetupKind::kRefresh, h::SetupKind::kPrune,
+                                           h::SetupKind::kAge};
   h::RunConfig c;
   const int actors = in.ConsumeIntegralInRange<int>(2, 4);
   for (int i = 0; i < actors; ++i) {
     h::ActorSpec a;
     a.role = kActorRoles[in.ConsumeIntegralInRange<int>(0, 4)];
-    a.name = a.role + std::to_string(i);
-    const bool removes = a.role == "prune" || a.role == "clean";
+    a.name = std::string(h::RoleName(a.role)) + std::to_string(i);
+    const bool removes = a.role == h::Role::kPrune || a.role == h::Role::kClean;
     a.profile = removes ? kPrunerProfiles[in.ConsumeIntegralInRange<int>(0, 1)] : "reference";
     a.package = in.ConsumeBool() ? "demo" : "other";
     a.link_mode = kLinkModes[in.ConsumeIntegralInRange<int>(0, 2)];
@@ -78,7 +80,7 @@ h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
     // the reference pruner is safe. Decided after all bytes above are read,
     // so a saved input keeps meaning the same scenario.
     for (h::ActorSpec& a : c.actors) {
-      if (a.role == "prune" || a.role == "clean") a.profile = "reference";
+      if (a.role == h::Role::kPrune || a.role == h::Role::kClean) a.profile = "reference";
     }
   }
   c.fixture_files = in.ConsumeIntegralInRange<int>(1, 3);

@@ -101,7 +101,7 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
     if (!parsed.ok()) return parsed.status().Annotate(a.config_file);
     c = *parsed;
   }
-  auto add = [&](const std::vector<std::string>& profiles, const char* role, const char* base) {
+  auto add = [&](const std::vector<std::string>& profiles, Role role, const char* base) {
     for (size_t i = 0; i < profiles.size(); ++i) {
       ActorSpec s;
       s.name = profiles.size() == 1 ? base : std::string(base) + "-" + std::to_string(i + 1);
@@ -116,19 +116,19 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
     std::string setup_profile = !a.installers.empty() ? a.installers[0]
                                 : !a.readers.empty()  ? a.readers[0]
                                                       : a.refreshers[0];
-    c.setup.push_back({"install", setup_profile, "demo", 0});
+    c.setup.push_back({SetupKind::kInstall, setup_profile, "demo", 0});
   }
-  add(a.installers, "install", "installer");
-  add(a.readers, "read", "reader");
-  add(a.refreshers, "refresh", "refresher");
-  add(a.pruners, "prune", "pruner");
-  add(a.cleaners, "clean", "cleaner");
+  add(a.installers, Role::kInstall, "installer");
+  add(a.readers, Role::kRead, "reader");
+  add(a.refreshers, Role::kRefresh, "refresher");
+  add(a.pruners, Role::kPrune, "pruner");
+  add(a.cleaners, Role::kClean, "cleaner");
   auto add_commands = [&](const std::vector<std::string>& cmds, bool black_box) {
     for (size_t i = 0; i < cmds.size(); ++i) {
       ActorSpec s;
       const char* base = black_box ? "black-box" : "command";
       s.name = cmds.size() == 1 ? base : std::string(base) + "-" + std::to_string(i + 1);
-      s.role = "command";
+      s.role = Role::kCommand;
       s.command = {"/bin/sh", "-c", cmds[i]};
       s.black_box = black_box;
       c.actors.push_back(s);
@@ -153,7 +153,7 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
     if (!at.ok()) return at.status().Annotate("--black-box-at");
     ActorSpec s;
     s.name = a.black_boxes_at.size() == 1 ? "black-box-at" : "black-box-at-" + std::to_string(i + 1);
-    s.role = "command";
+    s.role = Role::kCommand;
     s.command = {"/bin/sh", "-c", spec.substr(space + 1)};
     s.black_box = true;
     s.run_at = *at;
@@ -338,12 +338,12 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
   }
   std::printf("%s: %d rounds, %d actor runs in %.1f s (seed %llu)\n", r.passed ? "PASS" : "VIOLATION", r.rounds,
               r.actor_runs, r.seconds, static_cast<unsigned long long>(a.seed));
-  for (const HarnessViolation& v : r.violations) std::printf("  [%s] %s\n", v.invariant.c_str(), v.message.c_str());
+  for (const HarnessViolation& v : r.violations) std::printf("  [%s] %s\n", std::string(InvariantName(v.invariant)).c_str(), v.message.c_str());
   if (r.run_dir_kept) std::printf("  run directory kept: %s\n", r.run_dir.c_str());
   if (!a.json_out.empty()) {
     nlohmann::json vs = nlohmann::json::array();
     for (const HarnessViolation& v : r.violations) {
-      vs.push_back({{"invariant", v.invariant}, {"actor", v.actor}, {"subject", v.subject}, {"message", v.message}});
+      vs.push_back({{"invariant", InvariantName(v.invariant)}, {"actor", v.actor}, {"subject", v.subject}, {"message", v.message}});
     }
     std::ofstream(a.json_out) << nlohmann::json{{"verdict", r.passed ? "pass" : "violation"},
                                                 {"rounds", r.rounds},

@@ -45,7 +45,7 @@ std::vector<std::string> NormalizedEventLines(const RunResult& r, const RunConfi
     switch (c.type) {
       case MessageType::kYield: line += " " + c.point + " " + norm(c.subject); break;
       case MessageType::kBlocked: line += " " + c.point; break;
-      case MessageType::kEvent: line += " " + c.kind + " " + norm(c.subject) + " " + norm(c.detail); break;
+      case MessageType::kEvent: line += " " + std::string(EventKindText(c)) + " " + norm(c.subject) + " " + norm(c.detail); break;
       case MessageType::kResult: line += " " + std::to_string(c.exit_code) + " " + c.status; break;
       default: break;
     }
@@ -357,7 +357,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {
-    if (a.role == "prune" && pruner == nullptr) pruner = &a;
+    if (a.role == Role::kPrune && pruner == nullptr) pruner = &a;
   }
   CheckTreeAtQuiescence(fsys, config, cache, result.run_dir, pruner, &checker);
 

@@ -13,12 +13,12 @@ namespace {
 
 RunConfig Config(std::initializer_list<std::pair<const char*, const char*>> actors, bool setup_install = false) {
   RunConfig c;
-  if (setup_install) c.setup.push_back({"install", "reference", "demo", 0});
+  if (setup_install) c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
   int i = 0;
   for (auto [role, profile] : actors) {
     ActorSpec a;
     a.name = std::string(role) + std::to_string(++i);
-    a.role = role;
+    a.role = *ParseRole(role);
     a.profile = profile;
     c.actors.push_back(a);
   }
@@ -52,7 +52,7 @@ TEST(ControlledRunTest, LegacyInstallerAndPrunerViolateNoInUseRemoval) {
   RunResult r = Explore(c, *s, 200, 1, &tried);
   ASSERT_FALSE(r.passed) << "no violation in " << tried << " schedules (seed 7)";
   bool found = false;
-  for (const HarnessViolation& v : r.violations) found |= v.invariant == "no-in-use-removal";
+  for (const HarnessViolation& v : r.violations) found |= v.invariant == Invariant::kNoInUseRemoval;
   EXPECT_TRUE(found) << Summary(c, r);
 }
 
@@ -111,7 +111,7 @@ TEST(ControlledRunTest, FollowSymlinksMutantBreaksContainment) {
   RunResult r = RunControlled(c, *s, 1, InProcess());
   ASSERT_TRUE(r.error.ok());
   bool containment = false;
-  for (const HarnessViolation& v : r.violations) containment |= v.invariant == "containment";
+  for (const HarnessViolation& v : r.violations) containment |= v.invariant == Invariant::kContainment;
   EXPECT_TRUE(containment) << Summary(c, r);
 }
 
@@ -158,7 +158,7 @@ TEST(ControlledRunTest, Pr17211LeavesKilledInstallersTempDirForever) {
   RunResult r = RunControlled(c, *s, 5, InProcess());
   ASSERT_TRUE(r.error.ok());
   bool growth = false;
-  for (const HarnessViolation& v : r.violations) growth |= v.invariant == "bounded-growth";
+  for (const HarnessViolation& v : r.violations) growth |= v.invariant == Invariant::kBoundedGrowth;
   EXPECT_TRUE(growth) << Summary(c, r);
 }
 
@@ -189,8 +189,9 @@ TEST(RunConfigTest, JsonRoundTrip) {
 TEST(RunConfigTest, RejectsUnknownProfileRoleAndKillTarget) {
   RunConfig c = Config({{"install", "uv-9.9"}});
   EXPECT_TRUE(Validate(c).Is(StatusCode::kInvalidInput));
-  c = Config({{"teleport", "reference"}});
-  EXPECT_NE(Validate(c).message().find("unknown role"), std::string::npos);
+  nlohmann::json teleport = ToJson(Config({{"install", "reference"}}));
+  teleport["actors"][0]["role"] = "teleport";
+  EXPECT_NE(RunConfigFromJson(teleport).status().message().find("unknown role 'teleport'"), std::string::npos);
   c = Config({{"install", "reference"}});
   c.kills.push_back({"ghost", "install.begin", 1});
   EXPECT_NE(Validate(c).message().find("unknown actor"), std::string::npos);

@@ -169,7 +169,7 @@ class Exploration {
     return f;
   }
 
-  std::optional<std::string> FailingInvariant(const RunResult& r) const {
+  std::optional<Invariant> FailingInvariant(const RunResult& r) const {
     if (opt_.failing_invariant) return opt_.failing_invariant(r);
     if (r.violations.empty()) return std::nullopt;
     return r.violations.front().invariant;
@@ -196,7 +196,7 @@ class Exploration {
     }
     triggers_.Add(r);
     if (opt_.on_run) opt_.on_run(f.index, r);
-    std::optional<std::string> invariant = FailingInvariant(r);
+    std::optional<Invariant> invariant = FailingInvariant(r);
     if (!invariant) {
       if (!opt_.run.keep) RemoveKeptRunDir(r);
     } else {
@@ -255,7 +255,7 @@ class Exploration {
           ++attempts;
           std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(candidate);
           RunResult rr = RunControlled(replay_config, *replay, f.seed, quiet);
-          std::optional<std::string> inv = FailingInvariant(rr);
+          std::optional<Invariant> inv = FailingInvariant(rr);
           return inv.has_value() && *inv == f.invariant;
         },
         opt_.minimize_budget);
@@ -267,7 +267,7 @@ class Exploration {
     keep_opts.keep = true;
     keep_opts.pool = quiet.pool;
     RunResult mr = RunControlled(replay_config, *replay, f.seed, keep_opts);
-    std::optional<std::string> inv = FailingInvariant(mr);
+    std::optional<Invariant> inv = FailingInvariant(mr);
     if (!mr.error.ok() || !inv || *inv != f.invariant) {
       RemoveKeptRunDir(mr);
       return;

@@ -63,7 +63,7 @@ struct ExploreProgress {
 struct ExploreFailure {
   int index = 0;          // run index (0-based, over all shards)
   uint64_t seed = 0;      // RunControlled's seed of that run
-  std::string invariant;  // the violation that made it a failure
+  Invariant invariant = Invariant::kNoInUseRemoval;  // the violation that made it a failure
   RunResult result;       // the (minimized, when asked) failing run
   Trace trace;            // its trace, re-recorded after minimization
   size_t original_steps = 0;  // choices before minimization
@@ -92,7 +92,7 @@ struct ExplorerOptions {
   bool keep_going = false;  // go on after a failure (every failure is reported)
   // Which violation makes a run a failure; default: the first one. Return
   // nullopt for a run that counts as passed (e.g. only unchecked violations).
-  std::function<std::optional<std::string>(const RunResult&)> failing_invariant;
+  std::function<std::optional<Invariant>(const RunResult&)> failing_invariant;
   // Called for every committed run, in index order, before its directory is
   // removed (scenario runs gather unexpected violations here).
   std::function<void(int index, const RunResult&)> on_run;

@@ -17,7 +17,7 @@ RunConfig Config(std::initializer_list<std::pair<const char*, const char*>> acto
   for (auto [role, profile] : actors) {
     ActorSpec a;
     a.name = std::string(role) + std::to_string(++i);
-    a.role = role;
+    a.role = *ParseRole(role);
     a.profile = profile;
     c.actors.push_back(a);
   }
@@ -100,7 +100,7 @@ TEST(ExplorerTest, MinimizesAndReRecordsTheTraceBeforeTheHook) {
     EXPECT_EQ(f.trace.choices, f.result.choices);
     EXPECT_EQ(f.trace.event_digest, f.result.event_digest);
     EXPECT_LE(f.result.choices.size(), f.original_steps);
-    EXPECT_EQ(f.invariant, "no-in-use-removal");
+    EXPECT_EQ(f.invariant, Invariant::kNoInUseRemoval);
   };
   const ExploreResult r = Explore(LegacyRace(), o);
   ASSERT_EQ(r.failures.size(), 1u) << "seed 1";

@@ -122,7 +122,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
   if (result.error.ok()) {
     const ActorSpec* pruner = nullptr;
     for (const ActorSpec& a : config.actors) {
-      if (a.role == "prune" && pruner == nullptr) pruner = &a;
+      if (a.role == Role::kPrune && pruner == nullptr) pruner = &a;
     }
     CheckTreeAtQuiescence(*DefaultFileSystem(), config, prepared->cache, result.run_dir, pruner, &checker);
   }

@@ -109,7 +109,7 @@ class InProcessActor final : public ActorEndpoint, private YieldPoints {
     if (killed_) return;  // a dead actor says nothing (destructors still run while unwinding)
     ControlMessage m;
     m.type = MessageType::kEvent;
-    m.kind = EventKindName(e.kind);
+    m.kind = e.kind;
     m.subject = e.archive_id;
     m.detail = e.detail;
     m.t_ns = MonotonicNs();
@@ -139,21 +139,18 @@ class InProcessActor final : public ActorEndpoint, private YieldPoints {
       Result<LinkMode> mode = ParseLinkMode(spec_.link_mode);
       InstallRequest req{ctx_.wheel, ctx_.env, mode.ok() ? *mode : LinkMode::kHardlink, ""};
       CacheSession& s = **session;
-      if (spec_.role == "install") {
-        st = s.Install(req).status();
-      } else if (spec_.role == "read") {
-        st = s.Read(req).status();
-      } else if (spec_.role == "refresh") {
-        st = s.Refresh(req).status();
-      } else if (spec_.role == "prune") {
-        st = s.Prune().status();
-      } else if (spec_.role == "clean") {
-        st = s.Clean(spec_.package).status();
-      } else {
-        st = Status(StatusCode::kInvalidInput, "role '" + spec_.role + "' cannot run in-process");
+      switch (spec_.role) {
+        case Role::kInstall: st = s.Install(req).status(); break;
+        case Role::kRead: st = s.Read(req).status(); break;
+        case Role::kRefresh: st = s.Refresh(req).status(); break;
+        case Role::kPrune: st = s.Prune().status(); break;
+        case Role::kClean: st = s.Clean(spec_.package).status(); break;
+        case Role::kCommand:
+          st = Status(StatusCode::kInvalidInput, "role 'command' cannot run in-process");
+          break;
       }
     }
-    *exit_code = (spec_.role == "read" && st.Is(StatusCode::kNotFound)) ? kExitNotCached : ExitCodeFor(st);
+    *exit_code = (spec_.role == Role::kRead && st.Is(StatusCode::kNotFound)) ? kExitNotCached : ExitCodeFor(st);
     return st;
   }
 
@@ -199,7 +196,7 @@ class InProcessActorHost final : public ActorHost {
  public:
   explicit InProcessActorHost(FileSystem* fs) : fs_(fs) {}
   Result<ActorEndpoint*> Launch(const ActorSpec& spec, const ActorLaunchContext& ctx) override {
-    if (spec.role == "command") {
+    if (spec.role == Role::kCommand) {
       return Status(StatusCode::kInvalidInput,
                     "actor '" + spec.name + "': a command actor needs the process transport");
     }

@@ -17,24 +17,24 @@ std::string_view StopKindName(StopKind k) {
 
 void InvariantChecker::OnMessage(int step, const std::string& actor, const ControlMessage& m) {
   if (m.type != MessageType::kEvent) return;
-  if (m.kind == "use_begin") {
+  if (m.kind == EventKind::kUseBegin) {
     in_use_[m.subject].insert(actor);
     used_[actor].insert(m.subject);
-  } else if (m.kind == "use_end") {
+  } else if (m.kind == EventKind::kUseEnd) {
     if (m.detail != "ok") failed_use_[actor] = m.subject;
     auto it = in_use_.find(m.subject);
     if (it != in_use_.end()) {
       it->second.erase(actor);
       if (it->second.empty()) in_use_.erase(it);
     }
-  } else if (m.kind == "remove_begin") {
+  } else if (m.kind == EventKind::kRemoveBegin) {
     removed_.insert(m.subject);
     auto it = in_use_.find(m.subject);
     if (it == in_use_.end()) return;
     for (const std::string& user : it->second) {
       if (user == actor) continue;
       explained_.insert(user);
-      Add({"no-in-use-removal", actor, m.subject, step,
+      Add({Invariant::kNoInUseRemoval, actor, m.subject, step,
            step_label_ + " " + std::to_string(step) + ": " + actor + " began removing " + m.subject + " while " + user +
                " was using it"});
     }
@@ -50,18 +50,18 @@ void InvariantChecker::OnKilled(int /*step*/, const std::string& actor) {
 
 void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps) {
   if (step_limit_hit) {
-    Add({"progress", "", "", steps,
+    Add({Invariant::kProgress, "", "", steps,
          "the run did not finish within " + std::to_string(steps) + " steps (deadlock or livelock)"});
   }
   for (const ActorOutcome& o : outcomes) {
     if (o.killed) continue;
     if (o.unresponsive) {
-      Add({"progress", o.name, "", -1, o.name + " stopped answering on the control channel and was treated as blocked"});
+      Add({Invariant::kProgress, o.name, "", -1, o.name + " stopped answering on the control channel and was treated as blocked"});
     }
     const int rc = o.end.exit_code;
     if (o.end.kind == StopKind::kFinished && rc == 0) continue;
     if (!o.connected && o.end.kind == StopKind::kFinished) {
-      if (rc != 0) Add({"progress", o.name, "", -1, o.name + " (black box) exited with status " + std::to_string(rc)});
+      if (rc != 0) Add({Invariant::kProgress, o.name, "", -1, o.name + " (black box) exited with status " + std::to_string(rc)});
       continue;
     }
     if (rc == 4) {
@@ -84,18 +84,18 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
       }
       if (partial) {
         const std::string& id = *suspects.begin();
-        Add({"no-partial-archive", o.name, id, -1,
+        Add({Invariant::kNoPartialArchive, o.name, id, -1,
              o.name + " found archive " + id +
                  " incomplete (exit 4), yet nobody was seen removing it and it is still there: it was published "
                  "before it was complete: " + o.end.message});
       } else {
-        Add({"no-in-use-removal", o.name, suspects.size() == 1 ? *suspects.begin() : "", -1,
+        Add({Invariant::kNoInUseRemoval, o.name, suspects.size() == 1 ? *suspects.begin() : "", -1,
              o.name + " failed physical verification (exit 4): " + o.end.message});
       }
-    } else if (rc == 6 && o.role == "read") {
+    } else if (rc == 6 && o.role == Role::kRead) {
       // A reader that found nothing cached is not a protocol failure.
     } else if (!explained_.count(o.name)) {
-      Add({"progress", o.name, "", -1,
+      Add({Invariant::kProgress, o.name, "", -1,
            o.name + " did not finish cleanly (" + std::string(StopKindName(o.end.kind)) + ", exit " +
                std::to_string(rc) + "): " + o.end.message});
     }
@@ -104,7 +104,7 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
 
 void InvariantChecker::Add(HarnessViolation v) { violations_.push_back(std::move(v)); }
 
-bool InvariantChecker::Violated(const std::string& invariant) const {
+bool InvariantChecker::Violated(Invariant invariant) const {
   return std::any_of(violations_.begin(), violations_.end(),
                      [&](const HarnessViolation& v) { return v.invariant == invariant; });
 }

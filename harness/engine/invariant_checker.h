@@ -30,17 +30,14 @@
 #include <vector>
 
 #include "harness/engine/actor_endpoint.h"
+#include "harness/engine/invariant.h"
+#include "harness/engine/run_config.h"
 #include "pruner/channel/control_message.h"
 
 namespace prunecheck::harness {
 
-inline constexpr const char* kAllInvariants[] = {
-    "no-in-use-removal", "no-dangling-reference", "no-partial-archive", "containment",
-    "crash-consistency", "bounded-growth",        "progress",           "no-corruption",
-    "sanitizer"};
-
 struct HarnessViolation {
-  std::string invariant;  // one of kAllInvariants
+  Invariant invariant = Invariant::kNoInUseRemoval;
   std::string actor;      // the actor that did it or suffered it, may be empty
   std::string subject;    // archive id, temp dir, lock, path
   int step = -1;          // engine step, or -1 for end-of-run checks
@@ -49,7 +46,7 @@ struct HarnessViolation {
 
 struct ActorOutcome {
   std::string name;
-  std::string role;
+  Role role = Role::kInstall;
   ActorStop end;            // how it ended
   bool killed = false;      // by a fault
   bool connected = true;
@@ -76,7 +73,7 @@ class InvariantChecker {
   void Add(HarnessViolation v);
 
   const std::vector<HarnessViolation>& violations() const { return violations_; }
-  bool Violated(const std::string& invariant) const;
+  bool Violated(Invariant invariant) const;
 
  private:
   // subject -> actors that have it in use

@@ -1,5 +1,7 @@
 #include "harness/engine/physical_checks.h"
 
+#include <optional>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -65,11 +67,19 @@ namespace {
 
 void AddScanViolations(const Result<CacheScan>& scan, const std::string& when, InvariantChecker* checker) {
   if (!scan.ok()) {
-    checker->Add({"no-partial-archive", "", "", -1, "scanning the cache " + when + " failed: " + scan.status().ToString()});
+    checker->Add({Invariant::kNoPartialArchive, "", "", -1, "scanning the cache " + when + " failed: " + scan.status().ToString()});
     return;
   }
   for (const Violation& v : scan->violations) {
-    checker->Add({v.invariant, "", v.subject, -1, v.message + " (" + when + ")"});
+    // The scan (pruner/) names invariants as text; this is where they enter the harness.
+    std::optional<Invariant> invariant = ParseInvariant(v.invariant);
+    if (!invariant) {
+      checker->Add({Invariant::kNoCorruption, "", v.subject, -1,
+                    "the scan reported an invariant this harness does not know ('" + v.invariant + "'): " + v.message +
+                        " (" + when + ")"});
+      continue;
+    }
+    checker->Add({*invariant, "", v.subject, -1, v.message + " (" + when + ")"});
   }
 }
 
@@ -82,7 +92,7 @@ void CheckLocksReleased(FileSystem& fsys, int root, InvariantChecker* checker) {
     req.create = false;
     Result<FileLock> l = FileLock::Acquire(fsys, none, root, name, req);
     if (!l.ok() && l.status().Is(StatusCode::kWouldBlock)) {
-      checker->Add({"crash-consistency", "", name, -1, name + " is still locked after every actor is gone"});
+      checker->Add({Invariant::kCrashConsistency, "", name, -1, name + " is still locked after every actor is gone"});
     }
   };
   try_lock(std::string(layout::kRootLock));
@@ -107,11 +117,11 @@ void CheckCanaries(FileSystem& fsys, const std::string& run_dir, InvariantChecke
     const std::string canary = run_dir + c.path;
     Result<std::string> content = ReadFileToString(fsys, AT_FDCWD, canary);
     if (!content.ok()) {
-      checker->Add({"containment", "", canary, -1,
+      checker->Add({Invariant::kContainment, "", canary, -1,
                     "the canary outside the cache root is gone (" + content.status().ToString() +
                         "): a deletion followed the symlink <cache>/" + c.bait + " out of the root"});
     } else if (*content != kCanaryContent) {
-      checker->Add({"containment", "", canary, -1,
+      checker->Add({Invariant::kContainment, "", canary, -1,
                     "the canary outside the cache root was changed: a write followed the symlink <cache>/" + c.bait +
                         " out of the root"});
     }
@@ -125,7 +135,7 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
   FileSystem* fsys = &fs_ref;
   Result<Fd> root = fsys->OpenDir(AT_FDCWD, cache);
   if (!root.ok()) {
-    checker->Add({"containment", "", cache, -1, "the cache root itself is gone: " + root.status().ToString()});
+    checker->Add({Invariant::kContainment, "", cache, -1, "the cache root itself is gone: " + root.status().ToString()});
     return;
   }
   AddScanViolations(ScanCache(*fsys, root->get(), /*verify_content=*/true), "at quiescence", checker);
@@ -145,7 +155,7 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
     if (st.ok()) st = AgeCache(*fsys, cache, std::chrono::seconds(config.grace_seconds + 7200));
     if (st.ok()) st = (*s)->Prune().status();
     if (!st.ok()) {
-      checker->Add({"bounded-growth", pruner->name, "", -1, "the final prune failed: " + st.ToString()});
+      checker->Add({Invariant::kBoundedGrowth, pruner->name, "", -1, "the final prune failed: " + st.ToString()});
     } else {
       // Without hashing: every archive left was verified at quiescence, and
       // a prune only removes whole archives (one that fails half-way fails
@@ -162,7 +172,7 @@ void CheckTreeAtQuiescence(FileSystem& fs_ref, const RunConfig& config, const st
         if (!left.empty()) {
           std::string what;
           for (const std::string& l : left) what += (what.empty() ? "" : ", ") + l;
-          checker->Add({"bounded-growth", pruner->name, "", -1,
+          checker->Add({Invariant::kBoundedGrowth, pruner->name, "", -1,
                         "after the grace elapsed, a final prune by profile " + pruner->profile + " left " + what});
         }
       }

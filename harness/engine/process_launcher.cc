@@ -9,14 +9,14 @@
 namespace prunecheck::harness {
 
 std::vector<std::string> CacheActorArgs(const ActorSpec& spec, const ActorLaunchContext& ctx) {
-  std::vector<std::string> args = {spec.role, "--cache", ctx.cache, "--profile", spec.profile,
+  std::vector<std::string> args = {std::string(RoleName(spec.role)), "--cache", ctx.cache, "--profile", spec.profile,
                                    "--seed", std::to_string(ctx.seed), "--lock-timeout-ms",
                                    std::to_string(ctx.lock_timeout_ms), "--no-fsync"};
-  if (spec.role == "install" || spec.role == "read" || spec.role == "refresh") {
+  if (spec.role == Role::kInstall || spec.role == Role::kRead || spec.role == Role::kRefresh) {
     args.insert(args.end(), {"--wheel", ctx.wheel, "--env", ctx.env, "--link-mode", spec.link_mode});
-  } else if (spec.role == "prune") {
+  } else if (spec.role == Role::kPrune) {
     args.insert(args.end(), {"--grace", std::to_string(ctx.grace_seconds)});
-  } else if (spec.role == "clean") {
+  } else if (spec.role == Role::kClean) {
     args.push_back(spec.package);
   }
   return args;
@@ -40,7 +40,7 @@ class ProcessLauncher final : public ActorHost {
       : cache_actor_(std::move(cache_actor)), pool_(pool), host_(pool) {}
 
   Result<ActorEndpoint*> Launch(const ActorSpec& spec, const ActorLaunchContext& ctx) override {
-    if (pool_ != nullptr && spec.role != "command") {
+    if (pool_ != nullptr && spec.role != Role::kCommand) {
       ServeRunSpec run;
       run.name = spec.name;
       run.args = CacheActorArgs(spec, ctx);
@@ -54,7 +54,7 @@ class ProcessLauncher final : public ActorHost {
     }
     ProcessSpec p;
     p.name = spec.name;
-    if (spec.role == "command") {
+    if (spec.role == Role::kCommand) {
       for (const std::string& a : spec.command) p.argv.push_back(Substitute(a, ctx));
       p.use_channel = !spec.black_box;
     } else {

@@ -31,7 +31,7 @@ RunOptions Processes() {
   return o;
 }
 
-ActorSpec Actor(const std::string& name, const std::string& role, const std::string& profile) {
+ActorSpec Actor(const std::string& name, Role role, const std::string& profile) {
   ActorSpec a;
   a.name = name;
   a.role = role;
@@ -39,7 +39,7 @@ ActorSpec Actor(const std::string& name, const std::string& role, const std::str
   return a;
 }
 
-bool Violated(const RunResult& r, const std::string& invariant) {
+bool Violated(const RunResult& r, Invariant invariant) {
   for (const HarnessViolation& v : r.violations) {
     if (v.invariant == invariant) return true;
   }
@@ -48,7 +48,7 @@ bool Violated(const RunResult& r, const std::string& invariant) {
 
 TEST(ProcessRunTest, PctFindsLegacyInUseRemovalAndReplayIsIdenticalTenTimes) {
   RunConfig c;
-  c.actors = {Actor("installer", "install", "uv-0.8.18"), Actor("pruner", "prune", "uv-0.8.18")};
+  c.actors = {Actor("installer", Role::kInstall, "uv-0.8.18"), Actor("pruner", Role::kPrune, "uv-0.8.18")};
   auto pct = MakePctStrategy(/*seed=*/1, /*depth=*/3);
   RunResult failing;
   uint64_t failing_seed = 0;
@@ -61,26 +61,26 @@ TEST(ProcessRunTest, PctFindsLegacyInUseRemovalAndReplayIsIdenticalTenTimes) {
       break;
     }
   }
-  ASSERT_TRUE(Violated(failing, "no-in-use-removal")) << "pct seed 1 found nothing in 100 runs";
+  ASSERT_TRUE(Violated(failing, Invariant::kNoInUseRemoval)) << "pct seed 1 found nothing in 100 runs";
   Trace t = MakeTrace(c, failing, failing_seed, "pct", Transport::kProcess);
   for (int i = 0; i < 10; ++i) {
     auto replay = MakeReplayStrategy(t.choices);
     RunResult again = RunControlled(ReplayConfig(t), *replay, t.seed, Processes());
     ASSERT_TRUE(again.error.ok()) << again.error.ToString();
     EXPECT_EQ(again.event_digest, failing.event_digest) << "replay " << i << " differs";
-    EXPECT_TRUE(Violated(again, "no-in-use-removal"));
+    EXPECT_TRUE(Violated(again, Invariant::kNoInUseRemoval));
   }
 }
 
 // A cached wheel, the example shell actor reading it, and a reference pruner.
 RunConfig ShellReaderAndPruner() {
   RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
+  c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
   ActorSpec shell;
   shell.name = "shell-reader";
-  shell.role = "command";
+  shell.role = Role::kCommand;
   shell.command = {"bash", SourceDir() + "/harness/examples/shell_actor.sh", "read", "{cache}", "demo"};
-  c.actors = {shell, Actor("pruner", "prune", "reference")};
+  c.actors = {shell, Actor("pruner", Role::kPrune, "reference")};
   return c;
 }
 
@@ -95,7 +95,7 @@ TEST(ProcessRunTest, ShellScriptActorTakesPartInControlledRun) {
   for (const LoggedMessage& m : r.log) {
     if (m.actor != 0) continue;
     shell_yields += m.message.type == MessageType::kYield ? 1 : 0;
-    shell_used |= m.message.type == MessageType::kEvent && m.message.kind == "use_begin";
+    shell_used |= m.message.type == MessageType::kEvent && m.message.kind == EventKind::kUseBegin;
   }
   EXPECT_GE(shell_yields, 4);  // read.begin, read.resolved, link.begin, ..., link.done
   EXPECT_TRUE(shell_used);
@@ -107,15 +107,15 @@ TEST(ProcessRunTest, BlackBoxRmRfPrunerAtAPointIsCaught) {
   RunConfig c;
   ActorSpec rm;
   rm.name = "cron-pruner";
-  rm.role = "command";
+  rm.role = Role::kCommand;
   rm.black_box = true;
   rm.command = {"bash", SourceDir() + "/harness/examples/rm_rf_pruner.sh", "{cache}", "0"};
   rm.run_at = {"refresher", "install.persisted", 1};
-  c.actors = {Actor("refresher", "refresh", "uv-0.8.19"), rm};
+  c.actors = {Actor("refresher", Role::kRefresh, "uv-0.8.19"), rm};
   auto s = MakeDfsStrategy(0);
   RunResult r = RunControlled(c, *s, 1, Processes());
   ASSERT_TRUE(r.error.ok()) << r.error.ToString();
-  ASSERT_TRUE(Violated(r, "no-in-use-removal")) << Summary(c, r);
+  ASSERT_TRUE(Violated(r, Invariant::kNoInUseRemoval)) << Summary(c, r);
   bool attributed = false;
   for (const HarnessViolation& v : r.violations) attributed |= v.actor == "cron-pruner";
   EXPECT_TRUE(attributed) << Summary(c, r);
@@ -156,7 +156,7 @@ TEST(ProcessRunTest, BlackBoxFollowingTopLevelSymlinksBreaksContainment) {
   RunResult r = RunControlled(c, *s, 1, Processes());
   ASSERT_TRUE(r.error.ok()) << r.error.ToString();
   int containment = 0;
-  for (const HarnessViolation& v : r.violations) containment += v.invariant == "containment";
+  for (const HarnessViolation& v : r.violations) containment += v.invariant == Invariant::kContainment;
   EXPECT_EQ(containment, 2) << Summary(c, r);
 }
 
@@ -199,16 +199,16 @@ TEST(ProcessRunTest, ReaderOfAnArchivePublishedWithoutItsRecordSeesAPartialArchi
   EXPECT_FALSE(Violated(r, "no-in-use-removal")) << Summary(c, r);
   bool reader_saw_partial = false;
   for (const HarnessViolation& v : r.violations) {
-    reader_saw_partial |= v.invariant == "no-partial-archive" && v.actor == "reader" && v.subject == "bbpartialarchive";
+    reader_saw_partial |= v.invariant == Invariant::kNoPartialArchive && v.actor == "reader" && v.subject == "bbpartialarchive";
   }
   EXPECT_TRUE(reader_saw_partial) << Summary(c, r);
 }
 
 TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
   RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
-  c.actors = {Actor("installer", "install", "reference"), Actor("reader", "read", "reference"),
-              Actor("refresher", "refresh", "reference"), Actor("pruner", "prune", "reference")};
+  c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
+  c.actors = {Actor("installer", Role::kInstall, "reference"), Actor("reader", Role::kRead, "reference"),
+              Actor("refresher", Role::kRefresh, "reference"), Actor("pruner", Role::kPrune, "reference")};
   c.actors[0].package = "other";
   c.kill_probability = 0.05;
   auto s = MakeRandomStrategy(21);
@@ -221,9 +221,9 @@ TEST(ProcessRunTest, ReferenceActorsSurviveRandomKills) {
 
 RunConfig ThreeReferenceActors() {
   RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
-  c.actors = {Actor("installer", "install", "reference"), Actor("reader", "read", "reference"),
-              Actor("pruner", "prune", "reference")};
+  c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
+  c.actors = {Actor("installer", Role::kInstall, "reference"), Actor("reader", Role::kRead, "reference"),
+              Actor("pruner", Role::kPrune, "reference")};
   c.actors[0].package = "other";
   return c;
 }
@@ -257,7 +257,7 @@ TEST(ProcessRunTest, PooledAndFreshProcessesGiveIdenticalEventSequencesWithKills
   CacheActorPool pool(pooled.cache_actor);
   pooled.pool = &pool;
   RunConfig c = ThreeReferenceActors();
-  c.actors.push_back(Actor("refresher", "refresh", "reference"));
+  c.actors.push_back(Actor("refresher", Role::kRefresh, "reference"));
   c.kill_probability = 0.08;
   int runs_with_kills = 0;
   for (uint64_t seed = 700; seed < 720; ++seed) {

@@ -142,7 +142,7 @@ void RemovalWatcher::Loop(std::promise<void>* ready) {
     if (id.empty() || !reported.insert(id).second) return;
     ControlMessage m;
     m.type = MessageType::kEvent;
-    m.kind = "remove_begin";
+    m.kind = EventKind::kRemoveBegin;
     m.subject = id;
     m.detail = std::string("inotify: ") + how;
     m.t_ns = MonotonicNs();

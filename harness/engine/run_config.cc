@@ -25,11 +25,59 @@ Status Get(const nlohmann::json& j, const char* key, T* out, const std::string& 
 
 }  // namespace
 
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kInstall: return "install";
+    case Role::kRead: return "read";
+    case Role::kRefresh: return "refresh";
+    case Role::kPrune: return "prune";
+    case Role::kClean: return "clean";
+    case Role::kCommand: return "command";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view text) {
+  for (Role r : kAllRoles) {
+    if (RoleName(r) == text) return r;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> RoleNames() {
+  std::vector<std::string> names;
+  for (Role r : kAllRoles) names.emplace_back(RoleName(r));
+  return names;
+}
+
+std::string_view SetupKindName(SetupKind k) {
+  switch (k) {
+    case SetupKind::kInstall: return "install";
+    case SetupKind::kRefresh: return "refresh";
+    case SetupKind::kPrune: return "prune";
+    case SetupKind::kAge: return "age";
+  }
+  return "?";
+}
+
+std::optional<SetupKind> ParseSetupKind(std::string_view text) {
+  for (SetupKind k : kAllSetupKinds) {
+    if (SetupKindName(k) == text) return k;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> SetupKindNames() {
+  std::vector<std::string> names;
+  for (SetupKind k : kAllSetupKinds) names.emplace_back(SetupKindName(k));
+  return names;
+}
+
 nlohmann::json ToJson(const RunConfig& c) {
   nlohmann::ordered_json j;
   j["actors"] = nlohmann::json::array();
   for (const ActorSpec& a : c.actors) {
-    nlohmann::ordered_json ja{{"name", a.name}, {"role", a.role}};
+    nlohmann::ordered_json ja{{"name", a.name}, {"role", RoleName(a.role)}};
     if (!a.profile.empty()) ja["profile"] = a.profile;
     ja["package"] = a.package;
     ja["link_mode"] = a.link_mode;
@@ -42,7 +90,7 @@ nlohmann::json ToJson(const RunConfig& c) {
   }
   j["setup"] = nlohmann::json::array();
   for (const SetupOp& s : c.setup) {
-    j["setup"].push_back({{"op", s.op}, {"profile", s.profile}, {"package", s.package}, {"age_seconds", s.age_seconds}});
+    j["setup"].push_back({{"op", SetupKindName(s.op)}, {"profile", s.profile}, {"package", s.package}, {"age_seconds", s.age_seconds}});
   }
   j["kills"] = nlohmann::json::array();
   for (const KillAt& k : c.kills) {
@@ -70,7 +118,14 @@ Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
     if (!ja.is_object()) return Status(StatusCode::kInvalidInput, where + ": not an object");
     ActorSpec a;
     PC_RETURN_IF_ERROR(Get(ja, "name", &a.name, where, true));
-    PC_RETURN_IF_ERROR(Get(ja, "role", &a.role, where, true));
+    std::string role;
+    PC_RETURN_IF_ERROR(Get(ja, "role", &role, where, true));
+    std::optional<Role> parsed_role = ParseRole(role);
+    if (!parsed_role) {
+      return Status(StatusCode::kInvalidInput,
+                    where + ": unknown role '" + role + "' (expected install, read, refresh, prune, clean or command)");
+    }
+    a.role = *parsed_role;
     PC_RETURN_IF_ERROR(Get(ja, "profile", &a.profile, where));
     PC_RETURN_IF_ERROR(Get(ja, "package", &a.package, where));
     PC_RETURN_IF_ERROR(Get(ja, "link_mode", &a.link_mode, where));
@@ -90,7 +145,13 @@ Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
     for (size_t i = 0; i < setup->size(); ++i) {
       std::string where = "run config: setup[" + std::to_string(i) + "]";
       SetupOp s;
-      PC_RETURN_IF_ERROR(Get((*setup)[i], "op", &s.op, where, true));
+      std::string op;
+      PC_RETURN_IF_ERROR(Get((*setup)[i], "op", &op, where, true));
+      std::optional<SetupKind> kind = ParseSetupKind(op);
+      if (!kind) {
+        return Status(StatusCode::kInvalidInput, where + ": unknown op '" + op + "' (expected install, refresh, prune or age)");
+      }
+      s.op = *kind;
       PC_RETURN_IF_ERROR(Get((*setup)[i], "profile", &s.profile, where));
       PC_RETURN_IF_ERROR(Get((*setup)[i], "package", &s.package, where));
       PC_RETURN_IF_ERROR(Get((*setup)[i], "age_seconds", &s.age_seconds, where));
@@ -142,19 +203,13 @@ Result<ActorSpec::At> ParseAt(const std::string& text) {
 }
 
 Status Validate(const RunConfig& c) {
-  static const std::set<std::string> kRoles = {"install", "read", "refresh", "prune", "clean", "command"};
-  static const std::set<std::string> kSetupOps = {"install", "refresh", "prune", "age"};
   if (c.actors.empty()) return Status(StatusCode::kInvalidInput, "run config: no actors");
   std::set<std::string> names;
   for (const ActorSpec& a : c.actors) {
     std::string where = "actor '" + a.name + "'";
     if (a.name.empty()) return Status(StatusCode::kInvalidInput, "an actor has an empty name");
     if (!names.insert(a.name).second) return Status(StatusCode::kInvalidInput, where + ": name used twice");
-    if (!kRoles.count(a.role)) {
-      return Status(StatusCode::kInvalidInput,
-                    where + ": unknown role '" + a.role + "' (expected install, read, refresh, prune, clean or command)");
-    }
-    if (a.role == "command") {
+    if (a.role == Role::kCommand) {
       if (a.command.empty()) return Status(StatusCode::kInvalidInput, where + ": role command needs a command");
     } else {
       Result<const ProfileSpec*> p = FindProfile(a.profile);
@@ -174,10 +229,7 @@ Status Validate(const RunConfig& c) {
     }
   }
   for (const SetupOp& s : c.setup) {
-    if (!kSetupOps.count(s.op)) {
-      return Status(StatusCode::kInvalidInput, "setup: unknown op '" + s.op + "' (expected install, refresh, prune or age)");
-    }
-    if (s.op != "age") PC_RETURN_IF_ERROR(FindProfile(s.profile).status().Annotate("setup"));
+    if (s.op != SetupKind::kAge) PC_RETURN_IF_ERROR(FindProfile(s.profile).status().Annotate("setup"));
   }
   for (const KillAt& k : c.kills) {
     if (k.point.empty()) return Status(StatusCode::kInvalidInput, "kill: no point given");

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,14 +22,31 @@
 
 namespace prunecheck::harness {
 
+// What an actor does. Parsed once where text enters (JSON, TOML, CLI); the
+// text form ("install", ...) is what files and output carry.
+enum class Role { kInstall, kRead, kRefresh, kPrune, kClean, kCommand };
+inline constexpr Role kAllRoles[] = {Role::kInstall, Role::kRead,  Role::kRefresh,
+                                     Role::kPrune,   Role::kClean, Role::kCommand};
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view text);
+std::vector<std::string> RoleNames();  // in kAllRoles order
+
+// A setup step, parsed once like Role.
+enum class SetupKind { kInstall, kRefresh, kPrune, kAge };
+inline constexpr SetupKind kAllSetupKinds[] = {SetupKind::kInstall, SetupKind::kRefresh, SetupKind::kPrune,
+                                               SetupKind::kAge};
+std::string_view SetupKindName(SetupKind k);
+std::optional<SetupKind> ParseSetupKind(std::string_view text);
+std::vector<std::string> SetupKindNames();  // in kAllSetupKinds order
+
 struct ActorSpec {
   std::string name;             // unique in the run, e.g. "installer"
-  std::string role;             // install | read | refresh | prune | clean | command
+  Role role = Role::kInstall;
   std::string profile;          // protocol profile (not for command)
   std::string package = "demo"; // fixture wheel's distribution name
   std::string link_mode = "hardlink";
-  std::vector<std::string> command;  // role == command: argv; {cache} {run} are substituted
-  bool black_box = false;       // role == command and it does not speak the protocol
+  std::vector<std::string> command;  // role == kCommand: argv; {cache} {run} are substituted
+  bool black_box = false;       // role == kCommand and it does not speak the protocol
   // Black boxes only: instead of running free from the start, run to
   // completion — alone, every other actor held — when actor `run_at.actor`
   // is chosen at its `occurrence`-th arrival at `run_at.point`. Makes a
@@ -44,10 +62,10 @@ struct ActorSpec {
 Result<ActorSpec::At> ParseAt(const std::string& text);
 
 struct SetupOp {
-  std::string op;       // install | refresh | prune | age
+  SetupKind op = SetupKind::kInstall;
   std::string profile = "reference";
   std::string package = "demo";
-  int64_t age_seconds = 0;  // op == age: move every archive's and marker's mtime back this far
+  int64_t age_seconds = 0;  // op == kAge: move every archive's and marker's mtime back this far
 };
 
 // Kill `actor` (or any actor when "*") instead of resuming it when it is

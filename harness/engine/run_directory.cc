@@ -51,7 +51,7 @@ Status Setup(FileSystem& fsys, const RunConfig& config, const PreparedRun& run, 
   int n = 0;
   for (const SetupOp& op : config.setup) {
     ++n;
-    if (op.op == "age") {
+    if (op.op == SetupKind::kAge) {
       PC_RETURN_IF_ERROR(AgeCache(fsys, run.cache, std::chrono::seconds(op.age_seconds)));
       continue;
     }
@@ -64,10 +64,10 @@ Status Setup(FileSystem& fsys, const RunConfig& config, const PreparedRun& run, 
     PC_ASSIGN_OR_RETURN(std::unique_ptr<CacheSession> s, CacheSession::Open(run.cache, o));
     InstallRequest req{run.wheels.at(op.package), run.run_dir + "/env-setup", LinkMode::kHardlink, ""};
     Status st;
-    if (op.op == "install") st = s->Install(req).status();
-    if (op.op == "refresh") st = s->Refresh(req).status();
-    if (op.op == "prune") st = s->Prune().status();
-    if (!st.ok()) return st.Annotate("setup step " + std::to_string(n) + " (" + op.op + ")");
+    if (op.op == SetupKind::kInstall) st = s->Install(req).status();
+    if (op.op == SetupKind::kRefresh) st = s->Refresh(req).status();
+    if (op.op == SetupKind::kPrune) st = s->Prune().status();
+    if (!st.ok()) return st.Annotate("setup step " + std::to_string(n) + " (" + std::string(SetupKindName(op.op)) + ")");
   }
   return Status::Ok();
 }

@@ -10,7 +10,7 @@ namespace {
 nlohmann::json ViolationsJson(const std::vector<HarnessViolation>& vs) {
   nlohmann::json a = nlohmann::json::array();
   for (const HarnessViolation& v : vs) {
-    a.push_back({{"invariant", v.invariant}, {"actor", v.actor}, {"subject", v.subject}, {"step", v.step},
+    a.push_back({{"invariant", InvariantName(v.invariant)}, {"actor", v.actor}, {"subject", v.subject}, {"step", v.step},
                  {"message", v.message}});
   }
   return a;
@@ -124,7 +124,7 @@ nlohmann::json ResultJson(const RunConfig& config, const RunResult& r, uint64_t 
   for (size_t i = 0; i < r.outcomes.size(); ++i) {
     const ActorOutcome& o = r.outcomes[i];
     actors.push_back({{"name", o.name},
-                      {"role", o.role},
+                      {"role", RoleName(o.role)},
                       {"profile", config.actors[i].profile},
                       {"end", StopKindName(o.end.kind)},
                       {"exit_code", o.end.exit_code},
@@ -143,11 +143,11 @@ std::string Summary(const RunConfig& config, const RunResult& r) {
     s << "PASS: " << r.steps << " steps, no invariant violated\n";
   } else {
     s << "VIOLATION: " << r.violations.size() << " invariant violation(s) in " << r.steps << " steps\n";
-    for (const HarnessViolation& v : r.violations) s << "  [" << v.invariant << "] " << v.message << "\n";
+    for (const HarnessViolation& v : r.violations) s << "  [" << InvariantName(v.invariant) << "] " << v.message << "\n";
   }
   for (size_t i = 0; i < r.outcomes.size(); ++i) {
     const ActorOutcome& o = r.outcomes[i];
-    s << "  actor " << o.name << " (" << o.role << ", " << config.actors[i].profile << "): "
+    s << "  actor " << o.name << " (" << RoleName(o.role) << ", " << config.actors[i].profile << "): "
       << (o.killed ? "killed" : std::string(StopKindName(o.end.kind)) + ", exit " + std::to_string(o.end.exit_code))
       << "\n";
   }

@@ -88,7 +88,7 @@ std::vector<SanitizerReport> CollectSanitizerReports(const std::string& log_dir)
 
 HarnessViolation SanitizerViolation(const SanitizerReport& report) {
   HarnessViolation v;
-  v.invariant = "sanitizer";
+  v.invariant = Invariant::kSanitizer;
   v.actor = report.actor;
   v.subject = report.path;
   std::string m = "actor " + report.actor + " (pid " + std::to_string(report.pid) + "): " + report.summary;

@@ -99,7 +99,7 @@ TEST(SanitizerReportsTest, CollectsNonEmptyReportFilesWithActorPidSummaryAndFirs
   EXPECT_EQ(r.frames, (std::vector<std::string>{"#0 f0 a.cc:1", "#1 f1 a.cc:2", "#2 f2 a.cc:3", "#3 f3 a.cc:4",
                                                 "#4 f4 a.cc:5"}));
   HarnessViolation v = SanitizerViolation(r);
-  EXPECT_EQ(v.invariant, "sanitizer");
+  EXPECT_EQ(v.invariant, Invariant::kSanitizer);
   EXPECT_EQ(v.actor, "installer.1");
   EXPECT_EQ(v.message,
             "actor installer.1 (pid 4242): ThreadSanitizer: data race a.cc:1 in f0\n"
@@ -156,7 +156,7 @@ void ExpectPlantedBugReported(const char* bug, const std::string& what, bool poo
   EXPECT_FALSE(r.passed);
   int sanitizer_violations = 0;
   for (const HarnessViolation& v : r.violations) {
-    if (v.invariant != "sanitizer") continue;
+    if (v.invariant != Invariant::kSanitizer) continue;
     ++sanitizer_violations;
     EXPECT_EQ(v.actor, "installer-1") << v.message;
     EXPECT_NE(v.message.find("actor installer-1 (pid "), std::string::npos) << v.message;

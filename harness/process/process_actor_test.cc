@@ -188,7 +188,7 @@ exit 0
   EXPECT_EQ(stop.message, "ok: done");
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[1].type, MessageType::kEvent);
-  EXPECT_EQ(msgs[1].kind, "use_begin");
+  EXPECT_EQ(msgs[1].kind, EventKind::kUseBegin);
   EXPECT_EQ(msgs[1].subject, "abc");
 
   // The end is sticky.
@@ -240,7 +240,7 @@ send '{"type":"result","exit_code":0,"status":"ok"}'
   EXPECT_EQ(stop.kind, StopKind::kFinished) << stop.message << " exit " << stop.exit_code;
   ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(msgs[0].point, "p1");
-  EXPECT_EQ(msgs[1].kind, "k");
+  EXPECT_EQ(EventKindText(msgs[1]), "k");
   EXPECT_EQ(msgs[2].point, "p2");
 }
 
@@ -291,7 +291,7 @@ exec sleep 1000
   EXPECT_NE(stop.message.find("this is not json"), std::string::npos) << stop.message;
   EXPECT_NE(stop.message.find("garbler"), std::string::npos) << stop.message;
   ASSERT_EQ(msgs.size(), 1u);  // what came before the bad line still counts
-  EXPECT_EQ(msgs[0].kind, "before");
+  EXPECT_EQ(EventKindText(msgs[0]), "before");
   EXPECT_TRUE(host.LivePids().empty());
 }
 
@@ -616,7 +616,7 @@ TEST(ProcessActorTest, CacheActorPrunesUnderControl) {
   EXPECT_NE(std::find(points.begin(), points.end(), "prune.begin"), points.end());
   EXPECT_NE(std::find(points.begin(), points.end(), "prune.done"), points.end());
   const bool locked = std::any_of(msgs.begin(), msgs.end(), [](const ControlMessage& m) {
-    return m.type == MessageType::kEvent && m.kind == "lock_acquired";
+    return m.type == MessageType::kEvent && m.kind == EventKind::kLockAcquired;
   });
   EXPECT_TRUE(locked);
   EXPECT_TRUE(host.LivePids().empty());

@@ -13,7 +13,7 @@
 namespace prunecheck::harness {
 namespace {
 
-ActorSpec Actor(const char* name, const char* role, const std::string& profile, const char* package,
+ActorSpec Actor(const char* name, Role role, const std::string& profile, const char* package,
                 const std::string& link_mode) {
   ActorSpec a;
   a.name = name;
@@ -30,10 +30,10 @@ ActorSpec Actor(const char* name, const char* role, const std::string& profile, 
 // asks about safety, so such a violation does not make a cell unsafe (the
 // cell counts the runs where it happened).
 bool IsTryLockSkip(const RunConfig& config, const RunResult& r, const HarnessViolation& v) {
-  if (v.invariant != "progress") return false;
+  if (v.invariant != Invariant::kProgress) return false;
   for (size_t i = 0; i < config.actors.size() && i < r.outcomes.size(); ++i) {
     const ActorSpec& a = config.actors[i];
-    if (a.name != v.actor || a.role != "prune") continue;
+    if (a.name != v.actor || a.role != Role::kPrune) continue;
     Result<const ProfileSpec*> p = FindProfile(a.profile);
     return p.ok() && (*p)->pruner_root_lock == PrunerRootLock::kExclusiveTry && !r.outcomes[i].killed &&
            r.outcomes[i].end.kind == StopKind::kFinished && r.outcomes[i].end.exit_code == kExitLock;
@@ -53,13 +53,13 @@ std::vector<std::string> RealProfiles() {
 
 RunConfig MatrixCellConfig(const std::string& client, const std::string& pruner, const std::string& link_mode) {
   RunConfig c;
-  c.setup.push_back({"install", client, "demo", 0});
-  c.setup.push_back({"age", client, "demo", 7200});
+  c.setup.push_back({SetupKind::kInstall, client, "demo", 0});
+  c.setup.push_back({SetupKind::kAge, client, "demo", 7200});
   c.grace_seconds = 3600;
-  c.actors.push_back(Actor("installer", "install", client, "other", link_mode));
-  c.actors.push_back(Actor("reader", "read", client, "demo", link_mode));
-  c.actors.push_back(Actor("refresher", "refresh", client, "demo", link_mode));
-  c.actors.push_back(Actor("pruner", "prune", pruner, "demo", link_mode));
+  c.actors.push_back(Actor("installer", Role::kInstall, client, "other", link_mode));
+  c.actors.push_back(Actor("reader", Role::kRead, client, "demo", link_mode));
+  c.actors.push_back(Actor("refresher", Role::kRefresh, client, "demo", link_mode));
+  c.actors.push_back(Actor("pruner", Role::kPrune, pruner, "demo", link_mode));
   c.fixture_files = 3;
   return c;
 }
@@ -127,7 +127,7 @@ std::vector<MatrixCell> RunMatrix(const MatrixOptions& o) {
     eo.minimize = true;
     eo.remove_failed_run_dirs = true;
     int skipped = 0;
-    eo.failing_invariant = [&](const RunResult& r) -> std::optional<std::string> {
+    eo.failing_invariant = [&](const RunResult& r) -> std::optional<Invariant> {
       for (const HarnessViolation& v : r.violations) {
         if (!IsTryLockSkip(config, r, v)) return v.invariant;
       }
@@ -160,7 +160,7 @@ std::vector<MatrixCell> RunMatrix(const MatrixOptions& o) {
     } else if (!er.failures.empty()) {
       const ExploreFailure& f = er.failures.front();
       cell.verdict = "unsafe";
-      cell.invariant = f.invariant;
+      cell.invariant = std::string(InvariantName(f.invariant));
       cell.schedules = f.index + 1;
       for (const HarnessViolation& v : f.result.violations) {
         if (v.invariant == f.invariant) {

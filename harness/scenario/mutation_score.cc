@@ -41,7 +41,7 @@ Result<std::vector<MutantScore>> ScoreMutants(const MutationScoreOptions& o) {
       continue;
     }
     score.scenario = story->path;
-    score.invariant = story->expect;
+    score.invariant = story->ExpectText();
     for (const std::string& strategy : o.strategies) {
       std::vector<int> per_seed;
       for (int seed = 1; seed <= o.seeds; ++seed) {
@@ -54,7 +54,7 @@ Result<std::vector<MutantScore>> ScoreMutants(const MutationScoreOptions& o) {
         eo.remove_failed_run_dirs = true;
         eo.run.transport = o.transport;
         eo.run.cache_actor = o.cache_actor;
-        eo.failing_invariant = [story](const RunResult& r) -> std::optional<std::string> {
+        eo.failing_invariant = [story](const RunResult& r) -> std::optional<Invariant> {
           for (const HarnessViolation& v : r.violations) {
             if (v.invariant == story->expect) return v.invariant;
           }

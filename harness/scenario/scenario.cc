@@ -16,7 +16,7 @@ namespace prunecheck::harness {
 
 namespace fs = std::filesystem;
 
-bool Scenario::Checks(const std::string& invariant) const {
+bool Scenario::Checks(Invariant invariant) const {
   return check.empty() || std::find(check.begin(), check.end(), invariant) != check.end();
 }
 
@@ -92,7 +92,7 @@ std::string JoinQuoted(const std::vector<std::string>& v) {
   return s;
 }
 
-std::vector<std::string> InvariantIds() { return {std::begin(kAllInvariants), std::end(kAllInvariants)}; }
+std::vector<std::string> InvariantIds() { return InvariantNames(); }
 
 std::vector<std::string> ProfileNames() {
   std::vector<std::string> names;
@@ -280,14 +280,16 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
     *name_where = r0.Node("name")->source();
   }
   const TableReader r(t, "[[actor]] '" + a->name + "'", errors);
-  PC_RETURN_IF_ERROR(r.String("role", &a->role, true, "install, read, refresh, prune, clean or command"));
-  static const std::vector<std::string> kRoles = {"install", "read", "refresh", "prune", "clean", "command"};
-  if (std::find(kRoles.begin(), kRoles.end(), a->role) == kRoles.end()) {
-    return r.FailAt("role", "unknown role '" + a->role + "'" + Suggest(a->role, kRoles) + "; expected one of: " +
-                                JoinQuoted(kRoles));
+  std::string role;
+  PC_RETURN_IF_ERROR(r.String("role", &role, true, "install, read, refresh, prune, clean or command"));
+  std::optional<Role> parsed_role = ParseRole(role);
+  if (!parsed_role) {
+    return r.FailAt("role", "unknown role '" + role + "'" + Suggest(role, RoleNames()) + "; expected one of: " +
+                                JoinQuoted(RoleNames()));
   }
+  a->role = *parsed_role;
   PC_RETURN_IF_ERROR(r.String("profile", &a->profile));
-  if (a->role != "command") {
+  if (a->role != Role::kCommand) {
     if (r.Node("profile") == nullptr) return r.Missing("profile", "the protocol version it plays, e.g. reference");
     Result<const ProfileSpec*> p = FindProfile(a->profile);
     if (!p.ok()) {
@@ -307,10 +309,10 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
   }
   PC_RETURN_IF_ERROR(r.Strings("command", &a->command, nullptr));
   PC_RETURN_IF_ERROR(r.Bool("black_box", &a->black_box));
-  if (a->role == "command" && a->command.empty()) {
+  if (a->role == Role::kCommand && a->command.empty()) {
     return r.Missing("command", "the argv to run; {cache} {run} {wheel} {env} are substituted");
   }
-  if (a->role != "command" && (r.Node("command") != nullptr || r.Node("black_box") != nullptr)) {
+  if (a->role != Role::kCommand && (r.Node("command") != nullptr || r.Node("black_box") != nullptr)) {
     return r.FailAt(r.Node("command") ? "command" : "black_box", "'command' and 'black_box' are for role = \"command\"");
   }
   std::string run_at;
@@ -327,12 +329,14 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
 Status ParseSetup(const toml::table& t, size_t index, const Errors& errors, SetupOp* s) {
   TableReader r(t, "[[setup]] #" + std::to_string(index + 1), errors);
   PC_RETURN_IF_ERROR(r.CheckKeys({"op", "profile", "package", "age_seconds"}));
-  PC_RETURN_IF_ERROR(r.String("op", &s->op, true, "install, refresh, prune or age"));
-  static const std::vector<std::string> kOps = {"install", "refresh", "prune", "age"};
-  if (std::find(kOps.begin(), kOps.end(), s->op) == kOps.end()) {
-    return r.FailAt("op", "unknown setup op '" + s->op + "'" + Suggest(s->op, kOps) +
+  std::string op;
+  PC_RETURN_IF_ERROR(r.String("op", &op, true, "install, refresh, prune or age"));
+  std::optional<SetupKind> kind = ParseSetupKind(op);
+  if (!kind) {
+    return r.FailAt("op", "unknown setup op '" + op + "'" + Suggest(op, SetupKindNames()) +
                               "; expected install, refresh, prune or age");
   }
+  s->op = *kind;
   PC_RETURN_IF_ERROR(r.String("profile", &s->profile));
   if (!FindProfile(s->profile).ok()) {
     return r.FailAt("profile", "unknown profile '" + s->profile + "'" + Suggest(s->profile, ProfileNames()) +
@@ -343,10 +347,10 @@ Status ParseSetup(const toml::table& t, size_t index, const Errors& errors, Setu
     return r.FailAt("package", "'" + s->package + "' is not a package name (letters, digits, '.', '_', '-')");
   }
   PC_RETURN_IF_ERROR(r.Int("age_seconds", &s->age_seconds, 0, int64_t{10} * 365 * 24 * 3600));
-  if (s->op == "age" && r.Node("age_seconds") == nullptr) {
+  if (s->op == SetupKind::kAge && r.Node("age_seconds") == nullptr) {
     return r.Missing("age_seconds", "how far to move mtimes back");
   }
-  if (s->op != "age" && r.Node("age_seconds") != nullptr) {
+  if (s->op != SetupKind::kAge && r.Node("age_seconds") != nullptr) {
     return r.FailAt("age_seconds", "age_seconds is for op = \"age\"");
   }
   return Status::Ok();
@@ -425,25 +429,30 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   const std::vector<std::string> invariants = InvariantIds();
   std::vector<std::string> verdicts = invariants;
   verdicts.insert(verdicts.begin(), kExpectPass);
-  PC_RETURN_IF_ERROR(sc.String("expect", &s.expect, true, "\"pass\" or the invariant that must be violated: " +
-                                                              JoinQuoted(invariants)));
-  if (std::find(verdicts.begin(), verdicts.end(), s.expect) == verdicts.end()) {
-    return sc.FailAt("expect", "unknown verdict '" + s.expect + "'" + Suggest(s.expect, verdicts) +
+  std::string expect;
+  PC_RETURN_IF_ERROR(sc.String("expect", &expect, true, "\"pass\" or the invariant that must be violated: " +
+                                                            JoinQuoted(invariants)));
+  if (std::find(verdicts.begin(), verdicts.end(), expect) == verdicts.end()) {
+    return sc.FailAt("expect", "unknown verdict '" + expect + "'" + Suggest(expect, verdicts) +
                                    "; expected \"pass\" or an invariant id: " + JoinQuoted(invariants));
   }
+  s.expect = ParseInvariant(expect);  // nullopt for "pass"
+  std::vector<std::string> check;
   std::vector<toml::source_region> check_where;
-  PC_RETURN_IF_ERROR(sc.Strings("check", &s.check, &check_where));
-  if (sc.Node("check") != nullptr && s.check.empty()) {
+  PC_RETURN_IF_ERROR(sc.Strings("check", &check, &check_where));
+  if (sc.Node("check") != nullptr && check.empty()) {
     return sc.FailAt("check", "check must name at least one invariant (leave it out to judge all)");
   }
-  for (size_t i = 0; i < s.check.size(); ++i) {
-    if (std::find(invariants.begin(), invariants.end(), s.check[i]) == invariants.end()) {
-      return errors.Fail(check_where[i], "unknown invariant '" + s.check[i] + "'" + Suggest(s.check[i], invariants) +
+  for (size_t i = 0; i < check.size(); ++i) {
+    std::optional<Invariant> invariant = ParseInvariant(check[i]);
+    if (!invariant) {
+      return errors.Fail(check_where[i], "unknown invariant '" + check[i] + "'" + Suggest(check[i], invariants) +
                                              "; known invariants: " + JoinQuoted(invariants));
     }
+    s.check.push_back(*invariant);
   }
-  if (!s.expects_pass() && !s.Checks(s.expect)) {
-    return sc.FailAt("check", "expect = \"" + s.expect + "\" but check does not include it");
+  if (s.expect && !s.Checks(*s.expect)) {
+    return sc.FailAt("check", "expect = \"" + expect + "\" but check does not include it");
   }
   PC_RETURN_IF_ERROR(sc.Int("grace_seconds", &s.config.grace_seconds, 0, int64_t{10} * 365 * 24 * 3600));
   PC_RETURN_IF_ERROR(sc.String("transport", &s.transport));
@@ -485,7 +494,7 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   }
   if (s.transport == "thread" || s.transport == "memory") {
     for (size_t i = 0; i < s.config.actors.size(); ++i) {
-      if (s.config.actors[i].role == "command") {
+      if (s.config.actors[i].role == Role::kCommand) {
         return sc.FailAt("transport", "actor '" + s.config.actors[i].name +
                                           "' runs a command, which needs transport = \"process\"");
       }
@@ -505,13 +514,13 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   std::vector<const toml::table*> fault_tables;
   PC_RETURN_IF_ERROR(TablesOf(root, "fault", errors, &fault_tables));
   bool any_command = false;
-  for (const ActorSpec& a : s.config.actors) any_command |= a.role == "command";
+  for (const ActorSpec& a : s.config.actors) any_command |= a.role == Role::kCommand;
   for (size_t i = 0; i < fault_tables.size(); ++i) {
     KillAt k;
     PC_RETURN_IF_ERROR(ParseFault(*fault_tables[i], i, errors, names, &k));
     bool command = any_command;
     for (const ActorSpec& a : s.config.actors) {
-      if (a.name == k.actor) command = a.role == "command";
+      if (a.name == k.actor) command = a.role == Role::kCommand;
     }
     if (!command) {
       PC_RETURN_IF_ERROR(CheckPoint(k.point, fault_tables[i]->get("point")->source(), errors, "fault: "));
@@ -544,7 +553,7 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
       Result<ScriptStep> step = ParseScriptStep(steps[i], ordered_names);
       if (!step.ok()) return errors.Fail(where[i], step.status().message());
       if (step->kind == ScriptStep::Kind::kUntil &&
-          s.config.actors[static_cast<size_t>(step->actor_index)].role != "command") {
+          s.config.actors[static_cast<size_t>(step->actor_index)].role != Role::kCommand) {
         PC_RETURN_IF_ERROR(CheckPoint(step->point, where[i], errors, "script step \"" + steps[i] + "\": "));
       }
       step->where = errors.At(where[i]);

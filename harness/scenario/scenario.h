@@ -20,9 +20,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/engine/invariant.h"
 #include "harness/engine/run_config.h"
 #include "harness/scenario/script_strategy.h"
 #include "pruner/base/status.h"
@@ -43,14 +45,16 @@ struct Scenario {
   std::string name;         // defaults to the file's stem
   std::string description;
   std::string source;       // e.g. "astral-sh/uv#17211"
-  std::string expect;       // "pass" or the invariant id that must be violated
-  std::vector<std::string> check;  // invariants judged (all when the file names none)
+  std::optional<Invariant> expect;  // the invariant that must be violated; nullopt: "pass"
+  std::vector<Invariant> check;     // invariants judged (all when the file names none)
   std::string transport;    // "process" | "thread" | "memory" | "" (the runner's default)
   RunConfig config;
   ScenarioSchedule schedule;
 
-  bool expects_pass() const { return expect == kExpectPass; }
-  bool Checks(const std::string& invariant) const;
+  bool expects_pass() const { return !expect.has_value(); }
+  bool Checks(Invariant invariant) const;
+  // The verdict as files spell it: "pass" or the invariant's id.
+  std::string ExpectText() const { return expect ? std::string(InvariantName(*expect)) : kExpectPass; }
 };
 
 // The yield points cache-actor announces (pruner/README.md): script steps and

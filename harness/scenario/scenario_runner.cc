@@ -19,7 +19,9 @@ std::string Seconds(double s) {
   return buf;
 }
 
-std::string ViolationLine(const HarnessViolation& v) { return "[" + v.invariant + "] " + v.message; }
+std::string ViolationLine(const HarnessViolation& v) {
+  return "[" + std::string(InvariantName(v.invariant)) + "] " + v.message;
+}
 
 void RemoveRunDir(const RunResult& r) {
   if (!r.run_dir_kept || r.run_dir.empty()) return;
@@ -39,7 +41,7 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   ScenarioOutcome out;
   out.name = s.name;
   out.path = s.path;
-  out.expect = s.expect;
+  out.expect = s.ExpectText();
   out.transport = !options.transport.empty() ? options.transport
                   : !s.transport.empty()     ? s.transport
                                              : options.default_transport;
@@ -80,7 +82,7 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   eo.pooled = options.pool != nullptr;
   eo.minimize = false;
   // Only checked invariants count; expecting a violation, only that one.
-  eo.failing_invariant = [&s](const RunResult& r) -> std::optional<std::string> {
+  eo.failing_invariant = [&s](const RunResult& r) -> std::optional<Invariant> {
     for (const HarnessViolation& v : r.violations) {
       if (!s.Checks(v.invariant)) continue;
       if (s.expects_pass() || v.invariant == s.expect) return v.invariant;
@@ -171,13 +173,13 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
   }
   std::string actors;
   for (const ActorSpec& a : s.config.actors) {
-    actors += (actors.empty() ? "" : ", ") + a.name + " (" + a.role + (a.profile.empty() ? "" : ", " + a.profile) + ")";
+    actors += (actors.empty() ? "" : ", ") + a.name + " (" + std::string(RoleName(a.role)) + (a.profile.empty() ? "" : ", " + a.profile) + ")";
   }
   if (out.runs == 1) {
-    out.message = "expected " + s.expect + ", but the run " + (other.empty() ? "passed" : "did not violate it");
+    out.message = "expected " + s.ExpectText() + ", but the run " + (other.empty() ? "passed" : "did not violate it");
     out.details.push_back("the run took " + std::to_string(out.steps) + " steps; actors: " + actors);
   } else {
-    out.message = "expected " + s.expect + ", but none of " + std::to_string(out.runs) + " runs (" +
+    out.message = "expected " + s.ExpectText() + ", but none of " + std::to_string(out.runs) + " runs (" +
                   s.schedule.strategy + ") violated it";
     out.details.push_back("actors: " + actors);
   }

@@ -96,10 +96,10 @@ TEST(ScenarioParse, ReadsEveryField) {
   EXPECT_EQ(s.name, "persist-gap");
   EXPECT_EQ(s.description, "d");
   EXPECT_EQ(s.source, "astral-sh/uv#17211");
-  EXPECT_EQ(s.expect, "no-in-use-removal");
+  EXPECT_EQ(s.expect, Invariant::kNoInUseRemoval);
   EXPECT_FALSE(s.expects_pass());
-  EXPECT_TRUE(s.Checks("no-dangling-reference"));
-  EXPECT_FALSE(s.Checks("progress"));
+  EXPECT_TRUE(s.Checks(Invariant::kNoDanglingReference));
+  EXPECT_FALSE(s.Checks(Invariant::kProgress));
   EXPECT_EQ(s.transport, "thread");
   EXPECT_EQ(s.config.grace_seconds, 3600);
   EXPECT_EQ(s.config.fixture_files, 3);
@@ -123,7 +123,7 @@ TEST(ScenarioParse, ReadsEveryField) {
   EXPECT_EQ(s.config.actors[1].profile, "reference");
   ASSERT_EQ(s.config.setup.size(), 2u);
   EXPECT_EQ(s.config.setup[0].profile, "uv-0.8.19");
-  EXPECT_EQ(s.config.setup[1].op, "age");
+  EXPECT_EQ(s.config.setup[1].op, SetupKind::kAge);
   EXPECT_EQ(s.config.setup[1].age_seconds, 7200);
   ASSERT_EQ(s.config.kills.size(), 1u);
   EXPECT_EQ(s.config.kills[0].actor, "pruner");
@@ -137,7 +137,7 @@ TEST(ScenarioParse, DefaultsAreSensible) {
   EXPECT_EQ(r->name, "my-story");  // the file's stem
   EXPECT_TRUE(r->expects_pass());
   EXPECT_TRUE(r->check.empty());
-  EXPECT_TRUE(r->Checks("progress"));
+  EXPECT_TRUE(r->Checks(Invariant::kProgress));
   EXPECT_EQ(r->transport, "");  // the runner decides
   EXPECT_EQ(r->schedule.seed, 1u);
   EXPECT_EQ(r->schedule.runs, 1);

@@ -150,8 +150,12 @@ std::string ScenarioToToml(const Scenario& s, const std::vector<std::string>& he
   t += "name = " + TomlQuote(s.name) + "\n";
   if (!s.description.empty()) t += "description = " + TomlQuote(s.description) + "\n";
   if (!s.source.empty()) t += "source = " + TomlQuote(s.source) + "\n";
-  t += "expect = " + TomlQuote(s.expect) + "\n";
-  if (!s.check.empty()) t += "check = " + QuotedList(s.check) + "\n";
+  t += "expect = " + TomlQuote(s.ExpectText()) + "\n";
+  if (!s.check.empty()) {
+    std::vector<std::string> check;
+    for (Invariant i : s.check) check.emplace_back(InvariantName(i));
+    t += "check = " + QuotedList(check) + "\n";
+  }
   t += "grace_seconds = " + std::to_string(c.grace_seconds) + "\n";
   if (!s.transport.empty()) t += "transport = " + TomlQuote(s.transport) + "\n";
   if (c.fixture_files != defaults.fixture_files) t += "fixture_files = " + std::to_string(c.fixture_files) + "\n";
@@ -187,11 +191,11 @@ std::string ScenarioToToml(const Scenario& s, const std::vector<std::string>& he
   for (const ActorSpec& a : c.actors) {
     t += "\n[[actor]]\n";
     t += "name = " + TomlQuote(a.name) + "\n";
-    t += "role = " + TomlQuote(a.role) + "\n";
-    if (a.role != "command") t += "profile = " + TomlQuote(a.profile) + "\n";
+    t += "role = " + TomlQuote(std::string(RoleName(a.role))) + "\n";
+    if (a.role != Role::kCommand) t += "profile = " + TomlQuote(a.profile) + "\n";
     if (a.package != "demo") t += "package = " + TomlQuote(a.package) + "\n";
     if (a.link_mode != "hardlink") t += "link_mode = " + TomlQuote(a.link_mode) + "\n";
-    if (a.role == "command") {
+    if (a.role == Role::kCommand) {
       t += "command = " + QuotedList(a.command) + "\n";
       if (a.black_box) t += "black_box = true\n";
     }
@@ -202,8 +206,8 @@ std::string ScenarioToToml(const Scenario& s, const std::vector<std::string>& he
   }
   for (const SetupOp& op : c.setup) {
     t += "\n[[setup]]\n";
-    t += "op = " + TomlQuote(op.op) + "\n";
-    if (op.op == "age") {
+    t += "op = " + TomlQuote(std::string(SetupKindName(op.op))) + "\n";
+    if (op.op == SetupKind::kAge) {
       t += "age_seconds = " + std::to_string(op.age_seconds) + "\n";
     } else {
       t += "profile = " + TomlQuote(op.profile) + "\n";
@@ -239,7 +243,7 @@ Result<SavedScenario> ScenarioFromTrace(const Trace& t, const ScenarioRunOptions
     names.push_back(a.name);
     if (!a.profile.empty()) profiles.insert(a.profile);
   }
-  s.name = "found-" + s.expect;
+  s.name = "found-" + s.ExpectText();
   for (const std::string& p : profiles) s.name += "-" + Slug(p);
   s.name += "-seed" + std::to_string(t.seed);
 
@@ -308,7 +312,7 @@ Result<SavedScenario> SaveFailureScenario(const Trace& t, const std::string& dir
           " and saved with --save-failure.",
       "What it shows:",
   };
-  for (const HarnessViolation& v : t.violations) header.push_back("  [" + v.invariant + "] " + v.message);
+  for (const HarnessViolation& v : t.violations) header.push_back("  [" + std::string(InvariantName(v.invariant)) + "] " + v.message);
   header.push_back("");
   header.push_back(saved.verified ? "Checked when saved: `prunecheck run` reproduces it."
                                   : "WARNING: when saved, running this file did not reproduce the violation (" +

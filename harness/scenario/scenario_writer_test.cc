@@ -99,11 +99,11 @@ TEST(SaveFailureScenario, WritesAScenarioThatReproducesTheRun) {
   RunConfig config;
   ActorSpec installer;
   installer.name = "installer";
-  installer.role = "install";
+  installer.role = Role::kInstall;
   installer.profile = "uv-0.8.18";
   ActorSpec pruner = installer;
   pruner.name = "pruner";
-  pruner.role = "prune";
+  pruner.role = Role::kPrune;
   config.actors = {installer, pruner};
   RunOptions ro;
   ro.transport = Transport::kThread;

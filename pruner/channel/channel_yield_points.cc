@@ -169,7 +169,7 @@ void ChannelYieldPoints::Blocked(std::string_view point, std::chrono::microsecon
 void ChannelYieldPoints::Report(const Event& event) {
   ControlMessage m;
   m.type = MessageType::kEvent;
-  m.kind = std::string(EventKindName(event.kind));
+  m.kind = event.kind;
   m.subject = event.archive_id;
   m.detail = event.detail;
   m.t_ns = MonotonicNs();

@@ -161,7 +161,7 @@ TEST(ChannelYieldPointsTest, ControlledYieldWaitsForGo) {
   EXPECT_EQ(seen[2].type, MessageType::kBlocked);
   EXPECT_EQ(seen[2].point, "lock.root.wait");
   EXPECT_EQ(seen[3].type, MessageType::kEvent);
-  EXPECT_EQ(seen[3].kind, "lock_acquired");
+  EXPECT_EQ(seen[3].kind, EventKind::kLockAcquired);
   EXPECT_EQ(seen[3].detail, ".lock shared");
   EXPECT_EQ(seen[3].subject, "");
   EXPECT_GE(seen[3].t_ns, seen[1].t_ns);
@@ -199,9 +199,9 @@ TEST(ChannelYieldPointsTest, FreeModeNeverWaitsForGo) {
     EXPECT_EQ(seen[i].point, "link.progress");
   }
   EXPECT_EQ(seen[20].type, MessageType::kBlocked);
-  EXPECT_EQ(seen[21].kind, "use_begin");
+  EXPECT_EQ(seen[21].kind, EventKind::kUseBegin);
   EXPECT_EQ(seen[21].subject, "BBBB");
-  EXPECT_EQ(seen[22].kind, "use_end");
+  EXPECT_EQ(seen[22].kind, EventKind::kUseEnd);
   EXPECT_EQ(seen[23].type, MessageType::kResult);
   EXPECT_EQ(seen[23].exit_code, 4);
   EXPECT_EQ(seen[23].status, "verification-failed");
@@ -292,7 +292,7 @@ TEST(ChannelYieldPointsTest, ServingActorRunsOneOperationPerRunUntilTheHarnessHa
   EXPECT_EQ(seen[1].exit_code, 6);
   EXPECT_EQ(seen[1].status, "not-found");
   EXPECT_EQ(seen[2].type, MessageType::kEvent);
-  EXPECT_EQ(seen[2].kind, "remove_begin");
+  EXPECT_EQ(seen[2].kind, EventKind::kRemoveBegin);
   EXPECT_EQ(seen[3].type, MessageType::kYield);
   EXPECT_EQ(seen[4].type, MessageType::kResult);
   EXPECT_EQ(seen[4].exit_code, 0);
@@ -314,7 +314,9 @@ TEST(ChannelYieldPointsTest, EveryEventKindIsSentByName) {
   for (const auto& [kind, name] : kinds) {
     ControlMessage m = h.Receive();
     EXPECT_EQ(m.type, MessageType::kEvent);
-    EXPECT_EQ(m.kind, name);
+    EXPECT_EQ(EventKindText(m), name);
+    EXPECT_EQ(ParseEventKind(name), kind);
+    EXPECT_EQ(m.kind, kind);
     EXPECT_EQ(m.detail, name);
   }
 }

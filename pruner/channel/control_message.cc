@@ -119,6 +119,20 @@ class FieldReader {
 
 }  // namespace
 
+std::string_view EventKindText(const ControlMessage& m) {
+  return m.kind ? EventKindName(*m.kind) : std::string_view(m.unknown_kind);
+}
+
+std::optional<EventKind> ParseEventKind(std::string_view text) {
+  constexpr EventKind kAll[] = {EventKind::kArchivePublished, EventKind::kReferenced,  EventKind::kUseBegin,
+                                EventKind::kUseEnd,           EventKind::kRemoveBegin, EventKind::kRemoveEnd,
+                                EventKind::kLockAcquired,     EventKind::kLockReleased};
+  for (EventKind k : kAll) {
+    if (EventKindName(k) == text) return k;
+  }
+  return std::nullopt;
+}
+
 std::string_view MessageTypeName(MessageType t) {
   for (const auto& [type, name] : kTypeNames) {
     if (type == t) return name;
@@ -153,7 +167,7 @@ std::string EncodeMessage(const ControlMessage& m) {
     case MessageType::kGo:
       break;
     case MessageType::kEvent:
-      j["kind"] = m.kind;
+      j["kind"] = EventKindText(m);
       j["subject"] = m.subject;
       j["detail"] = m.detail;
       j["t_ns"] = m.t_ns;
@@ -233,7 +247,9 @@ Result<ControlMessage> DecodeMessage(std::string_view line) {
     case MessageType::kGo:
       break;
     case MessageType::kEvent:
-      PC_RETURN_IF_ERROR(r.String("kind", true, &m.kind));
+      PC_RETURN_IF_ERROR(r.String("kind", true, &m.unknown_kind));
+      m.kind = ParseEventKind(m.unknown_kind);
+      if (m.kind) m.unknown_kind.clear();
       PC_RETURN_IF_ERROR(r.String("subject", false, &m.subject));
       PC_RETURN_IF_ERROR(r.String("detail", false, &m.detail));
       PC_RETURN_IF_ERROR(r.Int64("t_ns", false, &m.t_ns));
@@ -265,7 +281,7 @@ Result<ControlMessage> DecodeMessage(std::string_view line) {
   if (m.point.empty() && (m.type == MessageType::kYield || m.type == MessageType::kBlocked)) {
     return Status(StatusCode::kInvalidInput, "control message " + type_name + ".point: must not be empty");
   }
-  if (m.type == MessageType::kEvent && m.kind.empty()) {
+  if (m.type == MessageType::kEvent && !m.kind && m.unknown_kind.empty()) {
     return Status(StatusCode::kInvalidInput, "control message event.kind: must not be empty");
   }
   return m;

@@ -12,11 +12,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pruner/base/status.h"
+#include "pruner/base/yield_points.h"
 
 namespace prunecheck {
 
@@ -37,6 +39,10 @@ enum class MessageType {
 
 std::string_view MessageTypeName(MessageType t);
 
+// The event kind spelled `text` (EventKindName's spelling), or nullopt for a
+// kind this side does not know.
+std::optional<EventKind> ParseEventKind(std::string_view text);
+
 struct ControlMessage {
   MessageType type = MessageType::kGo;
   std::string actor;    // hello; run: the name the actor has in this run
@@ -45,7 +51,11 @@ struct ControlMessage {
   bool serve = false;   // hello: a serving actor, waiting for run messages after the welcome
   std::string point;    // yield, blocked
   std::string subject;  // yield, event
-  std::string kind;     // event: EventKindName (archive_published, use_begin, ...)
+  // event: the kind, parsed once here. nullopt: a kind this side does not
+  // know, kept as text in `unknown_kind` so it can be recorded (PROTOCOL.md
+  // §8.1: a harness ignores kinds it does not know).
+  std::optional<EventKind> kind;
+  std::string unknown_kind;
   std::string detail;   // event
   int64_t t_ns = 0;     // event, yield: CLOCK_MONOTONIC nanoseconds
   int exit_code = 0;    // result
@@ -59,6 +69,9 @@ struct ControlMessage {
   std::string stderr_path;  // run "stderr": file for the run's fd 2 ("": leave fd 2 as it is)
   std::string sanitizer_log;  // run "sanitizer_log": log_path prefix for sanitizer reports ("": stderr)
 };
+
+// An event's kind as the wire spells it (known or not).
+std::string_view EventKindText(const ControlMessage& m);
 
 // One line of JSON, terminated by '\n'.
 std::string EncodeMessage(const ControlMessage& m);

@@ -133,13 +133,13 @@ TEST(ControlMessageTest, YieldBlockedGoEventResultRoundTrip) {
 
   ControlMessage e;
   e.type = MessageType::kEvent;
-  e.kind = "lock_acquired";
+  e.kind = EventKind::kLockAcquired;
   e.subject = "";
   e.detail = ".lock shared";
   e.t_ns = 7;
   ControlMessage eb = RoundTrip(e);
   EXPECT_EQ(eb.type, MessageType::kEvent);
-  EXPECT_EQ(eb.kind, "lock_acquired");
+  EXPECT_EQ(eb.kind, EventKind::kLockAcquired);
   EXPECT_EQ(eb.detail, ".lock shared");
   EXPECT_EQ(eb.t_ns, 7);
 
@@ -168,7 +168,7 @@ TEST(ControlMessageTest, EncodesOnlyTheFieldsOfItsType) {
 TEST(ControlMessageTest, InvalidUtf8IsReplacedNotThrown) {
   ControlMessage e;
   e.type = MessageType::kEvent;
-  e.kind = "use_begin";
+  e.kind = EventKind::kUseBegin;
   e.detail = std::string("bad \xff\xfe name");
   std::string line;
   ASSERT_NO_THROW(line = EncodeMessage(e));
@@ -186,6 +186,24 @@ TEST(ControlMessageTest, AcceptsCrLfAndIgnoresUnknownFields) {
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   EXPECT_EQ(w->mode, "controlled");
   EXPECT_EQ(w->seed, 9u);
+}
+
+// PROTOCOL.md §8.1: a kind this side does not know is kept (to be recorded)
+// but not mistaken for a known one; a known kind is parsed into EventKind.
+TEST(ControlMessageTest, EventKindsAreParsedOnceAndUnknownOnesKept) {
+  Result<ControlMessage> known = DecodeMessage(R"({"type":"event","kind":"remove_begin","subject":"x"})");
+  ASSERT_TRUE(known.ok()) << known.status().ToString();
+  EXPECT_EQ(known->kind, EventKind::kRemoveBegin);
+  EXPECT_EQ(known->unknown_kind, "");
+  Result<ControlMessage> unknown = DecodeMessage(R"({"type":"event","kind":"sys_unlink","subject":"x"})");
+  ASSERT_TRUE(unknown.ok()) << unknown.status().ToString();
+  EXPECT_FALSE(unknown->kind.has_value());
+  EXPECT_EQ(EventKindText(*unknown), "sys_unlink");
+  Result<ControlMessage> back = DecodeMessage(EncodeMessage(*unknown));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(EventKindText(*back), "sys_unlink");
+  EXPECT_FALSE(back->kind.has_value());
+  ExpectInvalid(R"({"type":"event","kind":""})", "event.kind: must not be empty");
 }
 
 TEST(ControlMessageTest, OptionalFieldsDefault) {

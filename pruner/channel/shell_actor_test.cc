@@ -248,7 +248,7 @@ class ShellActorTest : public ::testing::Test {
   ControlMessage ExpectEvent(const std::string& kind, const std::string& subject) {
     ControlMessage m = Next();
     EXPECT_EQ(m.type, MessageType::kEvent) << "expected event " << kind;
-    EXPECT_EQ(m.kind, kind);
+    EXPECT_EQ(EventKindText(m), kind);
     EXPECT_EQ(m.subject, subject) << "event " << kind;
     return m;
   }
