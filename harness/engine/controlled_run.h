@@ -51,6 +51,10 @@ struct RunOptions {
   bool keep = false;               // keep the run directory even when it passed
   bool keep_failed = true;         // keep it when the run failed (minimization turns this off)
   int64_t lock_timeout_ms = 30000;
+  // Thread transport only: actors do their file I/O through this instead of
+  // the real disk (tests inject ENOSPC, EIO, ... with a
+  // FaultInjectingFileSystem). Not owned. Null: the real disk.
+  FileSystem* thread_actor_fs = nullptr;
 };
 
 struct LoggedMessage {
