@@ -58,6 +58,11 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, const std::string& pa
     if (size_t colon = why.find(": "); colon != std::string::npos) why.erase(0, colon + 2);
     return Status(StatusCode::kInvalidInput,
                   path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": not valid JSON: " + why);
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range.406 ("number overflow", e.g. 1e999) carries no position.
+    std::string why = e.what();
+    if (size_t bracket = why.find("] "); bracket != std::string::npos) why.erase(0, bracket + 2);
+    return Status(StatusCode::kInvalidInput, path + ":1:1: not valid JSON: " + why);
   }
   size_t error_offset = 0;
   Result<JsonPositions> positions = JsonPositions::Scan(t, &error_offset);

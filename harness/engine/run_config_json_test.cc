@@ -48,6 +48,8 @@ TEST(RunConfigJson, ReadsAGoodConfig) {
 TEST(RunConfigJson, SyntaxErrorsNameLineAndColumn) {
   EXPECT_THAT(ErrorOf("{\n  \"actors\": [\n    {\"name\": }\n]}"), StartsWith("c.json:3:14: not valid JSON: "));
   EXPECT_THAT(ErrorOf(""), StartsWith("c.json:1:1: not valid JSON"));
+  // A number too large for a double is an error, not an exception.
+  EXPECT_THAT(ErrorOf("{\"fixture_files\": 1e999}"), StartsWith("c.json:1:1: not valid JSON"));
 }
 
 TEST(RunConfigJson, PackageMustBeADistributionNameNeverAPath) {
