@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +29,7 @@
 #include "harness/engine/run_report.h"
 #include "harness/process/process_actor.h"
 #include "harness/scenario/matrix.h"
+#include "harness/scenario/mutation_score.h"
 #include "harness/scenario/scenario_writer.h"
 #include "harness/strategy/strategy.h"
 
@@ -504,6 +506,56 @@ int Matrix(MatrixArgs m, const std::string& cache_actor) {
   return errors == 0 ? kPass : kHarnessError;
 }
 
+// `prunecheck mutation-score`: is every mutant killed, and how fast per strategy?
+int MutationScore(MutationScoreOptions o, const std::string& transport, const std::string& json_out,
+                  const std::vector<std::string>& expected_survivors, const std::string& cache_actor) {
+  o.transport = *ParseTransport(transport);  // CLI11 checked the name
+  o.cache_actor = cache_actor;
+  if (o.jobs <= 0) o.jobs = DefaultJobs();
+  Result<std::vector<MutantScore>> scores = ScoreMutants(o);
+  if (InterruptSignal() != 0) ExitBySignal();
+  if (!scores.ok()) {
+    std::fprintf(stderr, "prunecheck mutation-score: %s\n", scores.status().ToString().c_str());
+    return scores.status().code() == StatusCode::kInvalidInput ? kBadInput : kHarnessError;
+  }
+  int unexpected = 0;
+  for (const MutantScore& s : *scores) {
+    const bool allowed = std::find(expected_survivors.begin(), expected_survivors.end(), s.mutant) != expected_survivors.end();
+    std::string line = s.mutant + ": " + (s.killed ? "killed by " + s.killed_by : s.scenario.empty() ? "SURVIVES (no scenario expects a violation of it)" : "SURVIVES");
+    for (size_t k = 0; k < s.schedules.size(); ++k) {
+      const double m = MedianSchedules(s.schedules[k]);
+      char buf[96];
+      std::snprintf(buf, sizeof(buf), "%s median %s", o.strategies[k].c_str(), m < 0 ? "-" : std::to_string(m).substr(0, std::to_string(m).find('.') + 2).c_str());
+      line += std::string(k == 0 ? " (" : ", ") + buf;
+    }
+    if (!s.schedules.empty()) line += ")";
+    if (!s.killed && allowed) line += " [expected survivor]";
+    if (s.killed && allowed) line += " [listed as an expected survivor but killed: remove it from the list]";
+    if (s.killed == allowed) ++unexpected;
+    std::printf("  %s\n", line.c_str());
+  }
+  for (const std::string& name : expected_survivors) {
+    bool known = false;
+    for (const MutantScore& s : *scores) known = known || s.mutant == name;
+    if (!known) {
+      std::fprintf(stderr, "prunecheck mutation-score: --expect-survivor %s: not a mutant\n", name.c_str());
+      return kBadInput;
+    }
+  }
+  const nlohmann::ordered_json j = MutationScoreJson(o, *scores);
+  std::printf("prunecheck mutation-score: %d of %zu mutants killed within %d schedules (seeds 1..%d)\n",
+              j["killed"].get<int>(), scores->size(), o.budget, o.seeds);
+  if (!json_out.empty()) {
+    std::ofstream out(json_out);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "prunecheck mutation-score: --json %s: cannot write\n", json_out.c_str());
+      return kHarnessError;
+    }
+  }
+  return unexpected == 0 ? kPass : kViolation;
+}
+
 // `prunecheck merge A.json B.json ...`: joins explore --json results of shards.
 int Merge(const std::vector<std::string>& inputs, const std::string& json_out) {
   constexpr std::uintmax_t kMaxResultBytes = 256u << 20;
@@ -695,6 +747,31 @@ int main(int argc, char** argv) {
   matrix->add_option("--markdown", mx.markdown_out, "write the table as Markdown here");
   matrix->add_option("--base-dir", mx.options.base_dir, "create run directories here")->capture_default_str();
 
+  MutationScoreOptions ms;
+  ms.jobs = 0;
+  std::string ms_transport = "memory", ms_json;
+  std::vector<std::string> ms_survivors;
+  CLI::App* mscore = app.add_subcommand(
+      "mutation-score", "explore every built-in mutant's story with each strategy and seed: is each one killed?");
+  mscore->add_option("scenarios", ms.scenario_paths, "scenario files or directories (the mutants' stories)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  mscore->add_option("--strategies", ms.strategies, "strategies to compare, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  mscore->add_option("--seeds", ms.seeds, "seeds 1..N per strategy")->capture_default_str()->check(CLI::Range(1, 1000));
+  mscore->add_option("--budget", ms.budget, "schedules per (mutant, strategy, seed)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  mscore->add_option("--jobs", ms.jobs, "parallel workers (default: one per core)")->check(CLI::Range(1, 1024));
+  mscore->add_option("--transport", ms_transport, "process | thread | memory")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"process", "thread", "memory"}));
+  mscore->add_option("--expect-survivor", ms_survivors,
+                     "a mutant known to survive (exit 1 if it is killed after all, or another survives)")
+      ->delimiter(',');
+  mscore->add_option("--json", ms_json, "write the report (format prunecheck-mutation-score/1) here");
+
   std::vector<std::string> merge_inputs;
   std::string merge_json;
   CLI::App* merge = app.add_subcommand("merge", "join the --json results of `explore --shard I/N` jobs");
@@ -725,6 +802,7 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run->Execute();
   if (merge->parsed()) return Merge(merge_inputs, merge_json);
   if (matrix->parsed()) return Matrix(mx, cache_actor);
+  if (mscore->parsed()) return MutationScore(ms, ms_transport, ms_json, ms_survivors, cache_actor);
   if (replay->parsed()) {
     return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh,
                   replay_base_dir);
