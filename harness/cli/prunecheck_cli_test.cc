@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -124,6 +124,128 @@ TEST_F(PrunecheckCliTest, BadInputExitsTwoWithAClearMessage) {
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_NE(Slurp(log).find("unknown profile 'uv-9.9'"), std::string::npos) << Slurp(log);
   EXPECT_TRUE(fs::is_empty(runs_));
+}
+
+// Issue 9 item 11: every bad value exits 2 before anything runs, and the
+// message names the flag.
+TEST_F(PrunecheckCliTest, BadFlagValuesExitTwoNamingTheFlag) {
+  const std::vector<std::string> base = {"explore", "--installer", "reference", "--pruner", "reference",
+                                         "--transport", "memory", "--runs", "1"};
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;  // in the output
+  };
+  const std::vector<Case> cases = {
+      {{"--kill-prob", "nan"}, "--kill-prob"},
+      {{"--kill-prob", "1.5"}, "--kill-prob"},
+      {{"--kill-at", "installer@nopoint"}, "--kill-at 'installer@nopoint': unknown yield point 'nopoint'"},
+      {{"--kill-at", "installer@install.persistd"}, "did you mean 'install.persisted'?"},
+      {{"--kill-at", "nobody@install.begin"}, "no actor named 'nobody'"},
+      {{"--kill-at", "installer@sys.openat"}, "system-call point"},
+      {{"--grace", "-1"}, "--grace"},
+      {{"--seed", "-1"}, "--seed"},
+      {{"--progress-every", "-5"}, "--progress-every"},
+      {{"--runs", "0"}, "--runs: must be at least 1, not 0"},
+      {{"--base-dir", ""}, "--base-dir"},
+      {{"--base-dir", "/nonexistent-prunecheck-dir"}, "--base-dir"},
+      {{"--json", "/nonexistent-prunecheck-dir/out.json"}, "--json"},
+      {{"--json", "/"}, "--json"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), cases[i].args.begin(), cases[i].args.end());
+    if (std::find(args.begin(), args.end(), "--base-dir") == args.end()) {
+      args.push_back("--base-dir");
+      args.push_back(runs_);
+    }
+    const std::string log = dir_ + "/log-" + std::to_string(i);
+    pid_t h = Start(args, log);
+    int status = 0;
+    ASSERT_EQ(waitpid(h, &status, 0), h);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2) << cases[i].args[0] << " " << cases[i].args[1] << "\n" << Slurp(log);
+    EXPECT_NE(Slurp(log).find(cases[i].expect), std::string::npos)
+        << cases[i].args[0] << " " << cases[i].args[1] << "\n" << Slurp(log);
+  }
+  EXPECT_TRUE(fs::is_empty(runs_));
+  // --runs 0 names its bound plainly, not as a 300-digit float.
+  EXPECT_EQ(Slurp(dir_ + "/log-9").find("1797693"), std::string::npos) << Slurp(dir_ + "/log-9");
+}
+
+// A --json file that cannot be written after the run is an error, not exit 0.
+TEST_F(PrunecheckCliTest, UnwritableJsonResultIsAHarnessError) {
+  const std::string log = dir_ + "/log";
+  pid_t h = Start({"explore", "--installer", "reference", "--transport", "memory", "--runs", "1", "--base-dir", runs_,
+                   "--json", "/dev/full"},
+                  log);
+  int status = 0;
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 4) << Slurp(log);
+  EXPECT_NE(Slurp(log).find("--json: io-error: /dev/full: write failed"), std::string::npos) << Slurp(log);
+}
+
+// Issue 9 item 13: after a SIGKILL of the harness its run directory stayed
+// behind for good. The next prunecheck on the same base directory removes it.
+TEST_F(PrunecheckCliTest, RunDirectoryOfAKilledHarnessIsRemovedByTheNextRun) {
+  const std::string fifo = dir_ + "/ready";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  pid_t h = Start({"explore", "--installer", "reference", "--black-box", "echo $$ > " + fifo + "; exec sleep 1000",
+                   "--runs", "1", "--base-dir", runs_},
+                  dir_ + "/log-killed");
+  std::ifstream in(fifo);
+  pid_t sleeper = 0;
+  in >> sleeper;
+  ASSERT_GT(sleeper, 0) << Slurp(dir_ + "/log-killed");
+  ASSERT_EQ(kill(h, SIGKILL), 0);
+  ASSERT_EQ(waitpid(h, nullptr, 0), h);
+  kill(sleeper, SIGKILL);  // containment of a killed harness's actors is issue 9 item 5
+  while (waitpid(-1, nullptr, 0) > 0) {
+  }
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(runs_)) left.push_back(e.path().string());
+  ASSERT_EQ(left.size(), 1u) << "the killed harness's run directory";
+
+  const std::string log = dir_ + "/log-next";
+  h = Start({"explore", "--installer", "reference", "--transport", "memory", "--runs", "1", "--base-dir", runs_}, log);
+  int status = 0;
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(log);
+  EXPECT_NE(Slurp(log).find("removed " + left[0] + ", left behind by a prunecheck process that is gone"),
+            std::string::npos)
+      << Slurp(log);
+  EXPECT_TRUE(fs::is_empty(runs_));
+}
+
+// Issue 9 items 1 and 6: a trace or --config that is not a bounded regular
+// file, or says what a scenario may not, is bad input (exit 2) with its place.
+TEST_F(PrunecheckCliTest, BadTraceAndConfigFilesExitTwoWithFileLineColumn) {
+  const std::string fifo = dir_ + "/config.json";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string trace = dir_ + "/trace.json";
+  std::ofstream(trace) << "{\"prunecheck_trace\": 1, \"seed\": 1, \"choices\": [],\n"
+                          " \"config\": {\"actors\": [{\"name\": \"i\", \"role\": \"install\", "
+                          "\"profile\": \"reference\", \"package\": \"../../../../PWNED\"}],\n"
+                          " \"fixture_files\": 1e9}}\n";
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {{"explore", "--config", fifo, "--base-dir", runs_}, fifo + ":1:1: is a FIFO, not a regular file"},
+      {{"replay", trace, "--base-dir", runs_}, trace + ":2:92: '../../../../PWNED' is not a package name"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string log = dir_ + "/log-" + std::to_string(i);
+    pid_t h = Start(cases[i].args, log);
+    int status = 0;
+    ASSERT_EQ(waitpid(h, &status, 0), h);
+    ASSERT_TRUE(WIFEXITED(status)) << Slurp(log);
+    EXPECT_EQ(WEXITSTATUS(status), 2) << Slurp(log);
+    EXPECT_NE(Slurp(log).find(cases[i].expect), std::string::npos) << Slurp(log);
+  }
+  EXPECT_TRUE(fs::is_empty(runs_));
+  EXPECT_FALSE(fs::exists(dir_ + "/PWNED"));
 }
 
 TEST_F(PrunecheckCliTest, ViolationExitsOneAndPrintsAReplayCommand) {

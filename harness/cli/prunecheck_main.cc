@@ -15,13 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "pruner/base/display_escape.h"
 #include "pruner/base/local_time_zone.h"
+#include "harness/cli/cli_values.h"
 #include "harness/cli/run_command.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/explorer.h"
 #include "harness/engine/explore_result.h"
 #include "harness/engine/free_run.h"
 #include "harness/engine/interrupt.h"
+#include "harness/engine/run_config_json.h"
+#include "harness/engine/run_directory_owner.h"
 #include "harness/engine/run_report.h"
 #include "harness/process/process_actor.h"
 #include "harness/scenario/matrix.h"
@@ -93,13 +97,8 @@ std::unique_ptr<CacheActorPool> MakePool(bool fresh_processes, Transport transpo
 Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   RunConfig c;
   if (!a.config_file.empty()) {
-    std::ifstream in(a.config_file);
-    if (!in) return Status(StatusCode::kInvalidInput, a.config_file + ": cannot open");
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return Status(StatusCode::kInvalidInput, a.config_file + ": not valid JSON");
-    Result<RunConfig> parsed = RunConfigFromJson(j);
-    if (!parsed.ok()) return parsed.status().Annotate(a.config_file);
-    c = *parsed;
+    // A regular file of at most 1 MiB, read as strictly as a scenario file.
+    PC_ASSIGN_OR_RETURN(c, LoadRunConfigFile(a.config_file));
   }
   auto add = [&](const std::vector<std::string>& profiles, Role role, const char* base) {
     for (size_t i = 0; i < profiles.size(); ++i) {
@@ -141,6 +140,17 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   for (const std::string& k : a.kill_at) {
     Result<ActorSpec::At> at = ParseAt(k);
     if (!at.ok()) return at.status().Annotate("--kill-at");
+    if (at->actor != "*") {
+      bool known = false;
+      for (const ActorSpec& s : c.actors) known |= s.name == at->actor;
+      if (!known) {
+        std::string names;
+        for (const ActorSpec& s : c.actors) names += (names.empty() ? "" : ", ") + s.name;
+        return Status(StatusCode::kInvalidInput, "--kill-at '" + k + "': no actor named '" + at->actor +
+                                                     "' in this run; actors: " + names + " (or *)");
+      }
+    }
+    PC_RETURN_IF_ERROR(CheckYieldPointFor(c, at->actor, at->point).Annotate("--kill-at '" + k + "'"));
     c.kills.push_back({at->actor, at->point, at->occurrence});
   }
   for (size_t i = 0; i < a.black_boxes_at.size(); ++i) {
@@ -218,6 +228,7 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
     std::fprintf(stderr, "prunecheck explore: %s\n", v.ToString().c_str());
     return kBadInput;
   }
+  RemoveStaleRunDirectoriesAndReport(a.base_dir, "prunecheck explore", stderr);
   std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs%s, %d job%s, %s transport\n",
               config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
               eo.shard_count > 1 ? (" (shard " + a.shard + ")").c_str() : "", eo.jobs, eo.jobs == 1 ? "" : "s",
@@ -240,9 +251,15 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
                              : f.result.run_dir_kept   ? f.result.run_dir + "/trace.json"
                                                        : "prunecheck-trace.json";
     Status w = WriteTrace(f.trace, trace_path);
-    if (!w.ok()) std::fprintf(stderr, "prunecheck: %s\n", w.ToString().c_str());
-    std::printf("trace: %s\nevent digest: %s\nreproduce with:\n  %s replay %s\n", trace_path.c_str(),
-                f.result.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
+    if (w.ok()) {
+      std::printf("trace: %s\nevent digest: %s\nreproduce with:\n  %s replay %s\n", trace_path.c_str(),
+                  f.result.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
+    } else {
+      // No replay command for a file that was never written (issue 9 item 7).
+      std::fprintf(stderr, "prunecheck explore: the trace could not be written, so there is no replay command: %s\n",
+                   w.ToString().c_str());
+      std::printf("event digest: %s\n", f.result.event_digest.c_str());
+    }
     if (!a.save_failure.empty()) {
       ScenarioRunOptions so{a.transport, a.transport, cache_actor, a.base_dir, false};
       so.pool = pool;
@@ -290,10 +307,9 @@ int Explore(const ExploreArgs& a, const std::string& self, const std::string& ca
     j["seconds"] = er.seconds;
     j["exhausted"] = er.covered();
     j["failures"] = results;
-    std::ofstream out(a.json_out);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::fprintf(stderr, "prunecheck explore: --json %s: cannot write\n", a.json_out.c_str());
+    Status w = WriteResultFile(a.json_out, j.dump(2) + "\n");
+    if (!w.ok()) {
+      std::fprintf(stderr, "prunecheck explore: --json: %s\n", w.ToString().c_str());
       return kHarnessError;
     }
   }
@@ -306,6 +322,7 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
     std::fprintf(stderr, "prunecheck stress: %s\n", config.status().ToString().c_str());
     return kBadInput;
   }
+  RemoveStaleRunDirectoriesAndReport(a.base_dir, "prunecheck stress", stderr);
   RunOptions options;
   options.cache_actor = cache_actor;
   options.base_dir = a.base_dir;
@@ -338,21 +355,27 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
   }
   std::printf("%s: %d rounds, %d actor runs in %.1f s (seed %llu)\n", r.passed ? "PASS" : "VIOLATION", r.rounds,
               r.actor_runs, r.seconds, static_cast<unsigned long long>(a.seed));
-  for (const HarnessViolation& v : r.violations) std::printf("  [%s] %s\n", std::string(InvariantName(v.invariant)).c_str(), v.message.c_str());
+  for (const HarnessViolation& v : r.violations) {
+    std::printf("  [%s] %s\n", std::string(InvariantName(v.invariant)).c_str(), EscapeForDisplay(v.message).c_str());
+  }
   if (r.run_dir_kept) std::printf("  run directory kept: %s\n", r.run_dir.c_str());
   if (!a.json_out.empty()) {
     nlohmann::json vs = nlohmann::json::array();
     for (const HarnessViolation& v : r.violations) {
       vs.push_back({{"invariant", InvariantName(v.invariant)}, {"actor", v.actor}, {"subject", v.subject}, {"message", v.message}});
     }
-    std::ofstream(a.json_out) << nlohmann::json{{"verdict", r.passed ? "pass" : "violation"},
-                                                {"rounds", r.rounds},
-                                                {"actor_runs", r.actor_runs},
-                                                {"seconds", r.seconds},
-                                                {"seed", a.seed},
-                                                {"violations", vs}}
-                                     .dump(2)
-                              << "\n";
+    Status w = WriteResultFile(a.json_out, nlohmann::json{{"verdict", r.passed ? "pass" : "violation"},
+                                                          {"rounds", r.rounds},
+                                                          {"actor_runs", r.actor_runs},
+                                                          {"seconds", r.seconds},
+                                                          {"seed", a.seed},
+                                                          {"violations", vs}}
+                                                   .dump(2) +
+                                               "\n");
+    if (!w.ok()) {
+      std::fprintf(stderr, "prunecheck stress: --json: %s\n", w.ToString().c_str());
+      return kHarnessError;
+    }
   }
   return r.passed ? kPass : kViolation;
 }
@@ -366,6 +389,7 @@ int Replay(const std::string& path, const std::string& transport_override, int t
     return kBadInput;
   }
   RunConfig config = ReplayConfig(*trace);
+  RemoveStaleRunDirectoriesAndReport(base_dir, "prunecheck replay", stderr);
   RunOptions options;
   std::string transport = transport_override.empty() ? trace->transport : transport_override;
   options.transport = *ParseTransport(transport);
@@ -396,7 +420,11 @@ int Replay(const std::string& path, const std::string& transport_override, int t
     nlohmann::json j = ResultJson(config, last, trace->seed, "replay");
     j["identical_replays"] = identical;
     j["replays"] = times;
-    std::ofstream(json_out) << j.dump(2) << "\n";
+    Status w = WriteResultFile(json_out, j.dump(2) + "\n");
+    if (!w.ok()) {
+      std::fprintf(stderr, "prunecheck replay: --json: %s\n", w.ToString().c_str());
+      return kHarnessError;
+    }
   }
   if (!trace->event_digest.empty() && identical != times) return kDiverged;
   return last.passed ? kPass : kViolation;
@@ -610,32 +638,39 @@ int main(int argc, char** argv) {
                     "'ACTOR@POINT[#N] COMMAND': a black box that runs to completion, alone, when ACTOR is "
                     "scheduled at POINT (controlled mode; repeatable)");
     sub->add_option("--config", x.config_file, "a run config (JSON, as in a trace's \"config\")");
-    sub->add_option("--seed", x.seed, "seed (explore: run i uses seed+i)")->capture_default_str();
-    sub->add_option("--grace", x.grace, "grace period (seconds) given to pruners")->capture_default_str();
+    sub->add_option("--seed", x.seed, "seed (explore: run i uses seed+i)")
+        ->capture_default_str()
+        ->check(IntegerAtLeast(0));
+    sub->add_option("--grace", x.grace, "grace period (seconds) given to pruners")
+        ->capture_default_str()
+        ->check(IntegerAtLeast(0));
     sub->add_option("--link-mode", x.link_mode, "hardlink | copy | symlink")
         ->capture_default_str()
         ->check(CLI::IsMember({"hardlink", "copy", "symlink"}));
     sub->add_flag("--keep", x.keep, "keep run directories even when they pass");
-    sub->add_option("--json", x.json_out, "write results as JSON here");
-    sub->add_option("--base-dir", x.base_dir, "create run directories here")->capture_default_str();
+    sub->add_option("--json", x.json_out, "write results as JSON here")->check(WritableFilePath());
+    sub->add_option("--base-dir", x.base_dir, "create run directories here")
+        ->capture_default_str()
+        ->check(WritableDirectory());
   };
 
   ExploreArgs ex;
   CLI::App* explore = app.add_subcommand("explore", "search schedules of a set of actors for invariant violations");
   add_actor_options(explore, ex);
   explore->add_option("--strategy", ex.strategy, "random | pct[:DEPTH] | dfs[:PREEMPTIONS]")->capture_default_str();
-  explore->add_option("--runs", ex.runs, "number of schedules to try")->capture_default_str()->check(CLI::PositiveNumber);
+  explore->add_option("--runs", ex.runs, "number of schedules to try")->capture_default_str()->check(IntegerAtLeast(1));
   explore->add_option("--kill-prob", ex.kill_prob, "probability of killing the chosen actor at each step")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(Probability());
   explore->add_option("--kill-at", ex.kill_at, "kill ACTOR (or *) at its Nth arrival at POINT: ACTOR@POINT[#N]");
   explore->add_option("--transport", ex.transport, "process | thread | memory")
       ->capture_default_str()
       ->check(CLI::IsMember({"process", "thread", "memory"}));
   explore->add_flag("!--no-minimize", ex.minimize, "do not minimize a failing schedule");
   explore->add_flag("--keep-going", ex.keep_going, "continue after the first failing run");
-  explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
+  explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here")->check(WritableFilePath());
   explore->add_option("--save-failure", ex.save_failure, "also write the (minimized) failing run as a scenario file in this directory");
-  explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
+  explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)")
+      ->check(IntegerAtLeast(0));
   explore->add_option("--jobs", ex.jobs,
                       "parallel workers (default: one per core); the result per seed does not depend on it; dfs "
                       "runs on one")
@@ -654,11 +689,11 @@ int main(int argc, char** argv) {
   add_actor_options(stress, st);
   stress->add_option("--duration", stress_seconds, "stop starting rounds after this many seconds")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  stress->add_option("--rounds", stress_rounds, "at most this many rounds")->check(CLI::PositiveNumber);
+      ->check(PositiveSeconds());
+  stress->add_option("--rounds", stress_rounds, "at most this many rounds")->check(IntegerAtLeast(1));
   stress->add_option("--max-delay-us", max_delay_us, "random delay at each yield point, up to this")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(IntegerAtLeast(0));
   stress->add_flag("--no-watch", no_watch, "do not watch archive-v0 with inotify");
 
   std::string trace_path, replay_transport, replay_json;
@@ -666,13 +701,15 @@ int main(int argc, char** argv) {
   bool replay_keep = false;
   CLI::App* replay = app.add_subcommand("replay", "re-run a recorded trace and compare its event sequence");
   replay->add_option("trace", trace_path, "trace file written by explore")->required()->check(CLI::ExistingFile);
-  replay->add_option("--times", times, "replay this many times")->capture_default_str()->check(CLI::PositiveNumber);
+  replay->add_option("--times", times, "replay this many times")->capture_default_str()->check(IntegerAtLeast(1));
   replay->add_option("--transport", replay_transport, "override the trace's transport")
       ->check(CLI::IsMember({"process", "thread", "memory"}));
   replay->add_flag("--keep", replay_keep, "keep the run directory");
   std::string replay_base_dir = DefaultRunBaseDir();
-  replay->add_option("--base-dir", replay_base_dir, "create run directories here")->capture_default_str();
-  replay->add_option("--json", replay_json, "write the result as JSON here");
+  replay->add_option("--base-dir", replay_base_dir, "create run directories here")
+      ->capture_default_str()
+      ->check(WritableDirectory());
+  replay->add_option("--json", replay_json, "write the result as JSON here")->check(WritableFilePath());
   bool replay_fresh = false;
   replay->add_flag("--fresh-processes", replay_fresh,
                    "start a fresh cache-actor process per actor per replay instead of reusing serving ones");

@@ -1,11 +1,14 @@
 #include "harness/cli/run_command.h"
 
+#include "harness/cli/cli_values.h"
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "harness/engine/interrupt.h"
+#include "harness/engine/run_directory_owner.h"
 #include "harness/process/process_actor.h"
 
 #include "harness/scenario/junit.h"
@@ -27,14 +30,17 @@ class RunCommandImpl final : public RunCommand {
     sub_ = app.add_subcommand("run", "run scenario files and compare each with its expected verdict");
     sub_->add_option("scenarios", paths_, "scenario files (TOML), or directories of *.toml files (sorted)")
         ->required();
-    sub_->add_option("--junit", junit_, "also write the results as JUnit XML to this file");
+    sub_->add_option("--junit", junit_, "also write the results as JUnit XML to this file")
+        ->check(WritableFilePath());
     sub_->add_option("--transport", transport_,
                      "run every scenario with this transport (default: each file's own, else process)")
         ->check(CLI::IsMember({"process", "thread", "memory"}));
     sub_->add_flag("--keep", keep_, "keep every run directory");
     sub_->add_flag("--fresh-processes", fresh_processes_,
                    "start a fresh cache-actor process per actor per run instead of reusing serving ones");
-    sub_->add_option("--base-dir", base_dir_, "create run directories here")->capture_default_str();
+    sub_->add_option("--base-dir", base_dir_, "create run directories here")
+        ->capture_default_str()
+        ->check(WritableDirectory());
     sub_->footer(
         "Exit codes: 0 every scenario showed its expected verdict, 1 some did not (FAIL) or could not be carried "
         "out (ERROR), 2 a malformed scenario file (nothing was run), 4 the --junit file could not be written");
@@ -65,6 +71,7 @@ class RunCommandImpl final : public RunCommand {
       return kExitBadInput;
     }
 
+    RemoveStaleRunDirectoriesAndReport(base_dir_, "prunecheck run", stderr);
     ScenarioRunOptions options;
     options.transport = transport_;
     options.cache_actor = cache_actor_();

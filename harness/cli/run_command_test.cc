@@ -1,4 +1,5 @@
 // `prunecheck run` and `explore --save-failure`, end to end through the binary.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -137,6 +138,31 @@ TEST_F(RunCommandTest, MalformedFileRunsNothing) {
   Ran missing = RunCmd({dir_ + "/nope.toml"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.out, HasSubstr("no such file or directory"));
+}
+
+// Issue 9 item 1: /dev/zero behind a symlink was read until the machine ran
+// out of memory, a FIFO blocked forever. Both, and a file over the 1 MiB
+// cap, are now refused at once with exit 2 (a regression hangs here until
+// ctest's timeout, or is killed by the OOM killer: never a pass).
+TEST_F(RunCommandTest, ScenarioThatIsNotABoundedRegularFileIsRefused) {
+  const std::string zero = dir_ + "/zero.toml";
+  ASSERT_EQ(symlink("/dev/zero", zero.c_str()), 0);
+  Ran r = RunCmd({zero});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(zero + ":1:1: is a character device, not a regular file"));
+
+  fs::create_directories(dir_ + "/d");
+  const std::string fifo = dir_ + "/d/fifo.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  r = RunCmd({dir_ + "/d"});  // listed from a directory
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(fifo + ":1:1: is a FIFO, not a regular file"));
+
+  const std::string big = Write("big.toml", "# " + std::string(1 << 20, 'x') + "\n" + WithProfile("reference"));
+  r = RunCmd({big});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(big + ":1:1: larger than 1 MiB"));
+  EXPECT_TRUE(fs::is_empty(runs_));
 }
 
 TEST_F(RunCommandTest, DirectoriesRunSortedWithASummary) {

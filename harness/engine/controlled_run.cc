@@ -1,5 +1,7 @@
 #include "harness/engine/controlled_run.h"
 
+#include "harness/engine/run_directory_owner.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -157,6 +159,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   if (!prepared.ok()) {
     result.error = prepared.status();
     result.run_dir_kept = !result.run_dir.empty();
+    if (result.run_dir_kept && !memfs) ReleaseRunDirectory(result.run_dir);
     return result;
   }
   const std::string cache = prepared->cache;
@@ -165,7 +168,10 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   // Launch.
   std::unique_ptr<ActorHost> host = options.transport == Transport::kProcess
                                         ? MakeProcessActorHost(options.cache_actor, options.pool)
-                                        : MakeInProcessActorHost(&fsys);
+                                        : MakeInProcessActorHost(
+                                              options.transport == Transport::kThread && options.thread_actor_fs
+                                                  ? options.thread_actor_fs
+                                                  : &fsys);
   const size_t n = config.actors.size();
   std::vector<ActorEndpoint*> endpoints(n, nullptr);
   std::vector<ActorStop> stops(n);
@@ -199,6 +205,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     if (!ep.ok()) {
       result.error = ep.status().Annotate("launching " + spec.name);
       result.run_dir_kept = true;
+      if (!memfs) ReleaseRunDirectory(result.run_dir);
       return result;
     }
     endpoints[i] = *ep;
@@ -327,6 +334,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
       fs::remove_all(result.run_dir, rm_ec);
     }
     result.run_dir_kept = options.keep;
+    if (result.run_dir_kept && !memfs) ReleaseRunDirectory(result.run_dir);
     if (result.error.ok()) result.error = Status(StatusCode::kBusy, "interrupted by signal " + std::to_string(InterruptSignal()));
     return result;
   }
@@ -355,6 +363,9 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     for (const SanitizerReport& r : CollectSanitizerReports(prepared->log_dir)) checker.Add(SanitizerViolation(r));
   }
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
+  if (Status full = OutOfSpaceError(result.outcomes, options.base_dir); !full.ok() && result.error.ok()) {
+    result.error = full;
+  }
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {
     if (a.role == Role::kPrune && pruner == nullptr) pruner = &a;
@@ -394,6 +405,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   } else {
     result.run_dir_kept = true;
   }
+  if (result.run_dir_kept && !memfs) ReleaseRunDirectory(result.run_dir);  // kept on purpose: never a leftover
   clock.Lap(&RunPhaseSeconds::cleanup);
   return result;
 }

@@ -58,6 +58,10 @@ struct RunOptions {
   // all its runs with TriggerTally: a random search may legitimately miss
   // a point in some runs, but not in every one.
   bool unfired_trigger_is_error = true;
+  // Thread transport only: actors do their file I/O through this instead of
+  // the real disk (tests inject ENOSPC, EIO, ... with a
+  // FaultInjectingFileSystem). Not owned. Null: the real disk.
+  FileSystem* thread_actor_fs = nullptr;
 };
 
 struct LoggedMessage {

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "harness/engine/run_report.h"
+#include "pruner/base/fault_injecting_file_system.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -197,7 +199,45 @@ TEST(RunConfigTest, RejectsUnknownProfileRoleAndKillTarget) {
   EXPECT_NE(Validate(c).message().find("unknown actor"), std::string::npos);
   nlohmann::json j = ToJson(Config({{"install", "reference"}}));
   j["actors"][0].erase("role");
-  EXPECT_NE(RunConfigFromJson(j).status().message().find("missing field 'role'"), std::string::npos);
+  EXPECT_NE(RunConfigFromJson(j).status().message().find("is missing the required key 'role'"), std::string::npos);
+}
+
+// Issue 9 item 11: a kill at a point cache-actor never reaches used to let
+// the run "pass" with the fault never fired.
+TEST(RunConfigTest, RejectsKillsAtPointsThatDoNotExist) {
+  RunConfig c = Config({{"install", "reference"}});
+  c.kills.push_back({"install1", "nopoint", 1});
+  EXPECT_NE(Validate(c).message().find("unknown yield point 'nopoint'"), std::string::npos) << Validate(c).message();
+  c.kills = {{"*", "sys.openat", 1}};
+  EXPECT_NE(Validate(c).message().find("system-call point"), std::string::npos) << Validate(c).message();
+  c.kills = {{"install1", "install.persisted", 1}};
+  EXPECT_TRUE(Validate(c).ok()) << Validate(c).message();
+  // A command actor announces its own points.
+  ActorSpec cmd;
+  cmd.name = "mine";
+  cmd.role = "command";
+  cmd.command = {"/bin/true"};
+  c.actors.push_back(cmd);
+  c.kills = {{"mine", "my.own.point", 1}};
+  EXPECT_TRUE(Validate(c).ok()) << Validate(c).message();
+}
+
+// Issue 9 item 7: a full disk inside an actor read as a [progress]
+// violation (exit 1, "a protocol bug"). It is a harness error naming the cause.
+TEST(ControlledRunTest, DiskFullInAnActorIsAHarnessErrorNotAViolation) {
+  RunConfig c = Config({{"install", "reference"}});
+  FaultInjectingFileSystem full(DefaultFileSystem());
+  full.AddFault({FsOp::kWrite, ENOSPC, "", 0, -1});
+  RunOptions o = InProcess();
+  o.thread_actor_fs = &full;
+  auto s = MakeRandomStrategy(1);
+  RunResult r = RunControlled(c, *s, 1, o);
+  EXPECT_GT(full.InjectedCount(), 0);
+  EXPECT_FALSE(r.passed);
+  EXPECT_TRUE(r.violations.empty()) << Summary(c, r);
+  ASSERT_TRUE(r.error.Is(StatusCode::kNoSpace)) << r.error.ToString();
+  EXPECT_NE(r.error.message().find("actor install1 ran out of disk space (ENOSPC/EDQUOT)"), std::string::npos)
+      << r.error.message();
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "harness/engine/free_run.h"
 
+#include "harness/engine/run_directory_owner.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -39,6 +41,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
   if (!prepared.ok()) {
     result.error = prepared.status();
     result.run_dir_kept = !result.run_dir.empty();
+    if (result.run_dir_kept) ReleaseRunDirectory(result.run_dir);  // kept on purpose: never a leftover
     return result;
   }
   InvariantChecker checker;
@@ -110,6 +113,9 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
       if (reported.insert(r.path).second) checker.Add(SanitizerViolation(r));
     }
     checker.CheckOutcomes(outcomes, false, 0);
+    if (Status full = OutOfSpaceError(outcomes, options.base_dir); !full.ok() && result.error.ok()) {
+      result.error = full;
+    }
     result.rounds = round + 1;
     result.actor_runs += static_cast<int>(n);
     if (free.on_round) free.on_round(round + 1, checker.violations().size());
@@ -135,6 +141,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
     result.run_dir_kept = false;
   } else {
     result.run_dir_kept = true;
+    ReleaseRunDirectory(result.run_dir);  // kept on purpose: never a leftover
   }
   return result;
 }

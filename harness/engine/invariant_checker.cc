@@ -48,13 +48,30 @@ void InvariantChecker::OnKilled(int /*step*/, const std::string& actor) {
   }
 }
 
+bool RanOutOfSpace(const ActorOutcome& o) {
+  static const std::string kNoSpace(StatusCodeName(StatusCode::kNoSpace));
+  return !o.killed && o.connected && o.end.kind == StopKind::kFinished && o.end.exit_code != 0 &&
+         o.end.message.compare(0, kNoSpace.size(), kNoSpace) == 0;
+}
+
+Status OutOfSpaceError(const std::vector<ActorOutcome>& outcomes, const std::string& base_dir) {
+  for (const ActorOutcome& o : outcomes) {
+    if (!RanOutOfSpace(o)) continue;
+    return Status(StatusCode::kNoSpace, "actor " + o.name + " ran out of disk space (ENOSPC/EDQUOT) in its run "
+                                        "directory under " + base_dir + ": " + o.end.message +
+                                        "; this is the test machine's failure, not a protocol violation: free space "
+                                        "there or choose another --base-dir");
+  }
+  return Status::Ok();
+}
+
 void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps) {
   if (step_limit_hit) {
     Add({Invariant::kProgress, "", "", steps,
          "the run did not finish within " + std::to_string(steps) + " steps (deadlock or livelock)"});
   }
   for (const ActorOutcome& o : outcomes) {
-    if (o.killed) continue;
+    if (o.killed || RanOutOfSpace(o)) continue;  // no space: a harness error, reported by the run
     if (o.unresponsive) {
       Add({Invariant::kProgress, o.name, "", -1, o.name + " stopped answering on the control channel and was treated as blocked"});
     }

@@ -53,6 +53,14 @@ struct ActorOutcome {
   bool unresponsive = false;  // was treated as blocked after a silence
 };
 
+// Whether the actor stopped because the disk was full: its result's status is
+// "no-space" (ENOSPC/EDQUOT, PROTOCOL.md's result message). That is the test
+// machine's failure, not the protocol's: no invariant judges it, and the run
+// reports OutOfSpaceError as a harness error (exit 4) instead (issue 9 item 7).
+bool RanOutOfSpace(const ActorOutcome& o);
+// kNoSpace naming the first actor that ran out of space under `base_dir`, or Ok.
+Status OutOfSpaceError(const std::vector<ActorOutcome>& outcomes, const std::string& base_dir);
+
 class InvariantChecker {
  public:
   // What messages call the engine's unit of progress: "step" (controlled) or "round" (free).

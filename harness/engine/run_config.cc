@@ -1,26 +1,34 @@
 #include "harness/engine/run_config.h"
 
+#include <algorithm>
 #include <set>
 
+#include "harness/engine/did_you_mean.h"
+#include "pruner/base/yield_points.h"
 #include "pruner/profiles/profile_registry.h"
 
 namespace prunecheck::harness {
 
 namespace {
 
-template <typename T>
-Status Get(const nlohmann::json& j, const char* key, T* out, const std::string& where, bool required = false) {
-  auto it = j.find(key);
-  if (it == j.end()) {
-    if (required) return Status(StatusCode::kInvalidInput, where + ": missing field '" + key + "'");
-    return Status::Ok();
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+std::string Printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 80)) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
   }
-  try {
-    *out = it->get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    return Status(StatusCode::kInvalidInput, where + ": field '" + key + "' has the wrong type");
-  }
-  return Status::Ok();
+  return s.size() > 80 ? out + "..." : out;
 }
 
 }  // namespace
@@ -73,6 +81,27 @@ std::vector<std::string> SetupKindNames() {
   return names;
 }
 
+bool IsActorName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && IsAlnum(name.front()) &&
+         std::all_of(name.begin(), name.end(), IsNameChar);
+}
+
+std::string ActorNameRule(const std::string& name) {
+  return "actor name '" + Printable(name) +
+         "' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+}
+
+bool IsPackageName(std::string_view name) {
+  return !name.empty() && name.size() <= 100 && IsAlnum(name.front()) && IsAlnum(name.back()) &&
+         std::all_of(name.begin(), name.end(), IsNameChar);
+}
+
+std::string PackageNameRule(const std::string& name) {
+  return "'" + Printable(name) +
+         "' is not a package name (letters, digits, '.', '_', '-', beginning and ending with a letter or digit)";
+}
+
+
 nlohmann::json ToJson(const RunConfig& c) {
   nlohmann::ordered_json j;
   j["actors"] = nlohmann::json::array();
@@ -105,81 +134,6 @@ nlohmann::json ToJson(const RunConfig& c) {
   return j;
 }
 
-Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
-  if (!j.is_object()) return Status(StatusCode::kInvalidInput, "run config: not a JSON object");
-  RunConfig c;
-  auto actors = j.find("actors");
-  if (actors == j.end() || !actors->is_array()) {
-    return Status(StatusCode::kInvalidInput, "run config: 'actors' must be an array");
-  }
-  for (size_t i = 0; i < actors->size(); ++i) {
-    const auto& ja = (*actors)[i];
-    std::string where = "run config: actors[" + std::to_string(i) + "]";
-    if (!ja.is_object()) return Status(StatusCode::kInvalidInput, where + ": not an object");
-    ActorSpec a;
-    PC_RETURN_IF_ERROR(Get(ja, "name", &a.name, where, true));
-    std::string role;
-    PC_RETURN_IF_ERROR(Get(ja, "role", &role, where, true));
-    std::optional<Role> parsed_role = ParseRole(role);
-    if (!parsed_role) {
-      return Status(StatusCode::kInvalidInput,
-                    where + ": unknown role '" + role + "' (expected install, read, refresh, prune, clean or command)");
-    }
-    a.role = *parsed_role;
-    PC_RETURN_IF_ERROR(Get(ja, "profile", &a.profile, where));
-    PC_RETURN_IF_ERROR(Get(ja, "package", &a.package, where));
-    PC_RETURN_IF_ERROR(Get(ja, "link_mode", &a.link_mode, where));
-    PC_RETURN_IF_ERROR(Get(ja, "command", &a.command, where));
-    PC_RETURN_IF_ERROR(Get(ja, "black_box", &a.black_box, where));
-    std::string run_at;
-    PC_RETURN_IF_ERROR(Get(ja, "run_at", &run_at, where));
-    if (!run_at.empty()) {
-      Result<ActorSpec::At> at = ParseAt(run_at);
-      if (!at.ok()) return at.status().Annotate(where + ".run_at");
-      a.run_at = *at;
-    }
-    c.actors.push_back(std::move(a));
-  }
-  if (auto setup = j.find("setup"); setup != j.end()) {
-    if (!setup->is_array()) return Status(StatusCode::kInvalidInput, "run config: 'setup' must be an array");
-    for (size_t i = 0; i < setup->size(); ++i) {
-      std::string where = "run config: setup[" + std::to_string(i) + "]";
-      SetupOp s;
-      std::string op;
-      PC_RETURN_IF_ERROR(Get((*setup)[i], "op", &op, where, true));
-      std::optional<SetupKind> kind = ParseSetupKind(op);
-      if (!kind) {
-        return Status(StatusCode::kInvalidInput, where + ": unknown op '" + op + "' (expected install, refresh, prune or age)");
-      }
-      s.op = *kind;
-      PC_RETURN_IF_ERROR(Get((*setup)[i], "profile", &s.profile, where));
-      PC_RETURN_IF_ERROR(Get((*setup)[i], "package", &s.package, where));
-      PC_RETURN_IF_ERROR(Get((*setup)[i], "age_seconds", &s.age_seconds, where));
-      c.setup.push_back(std::move(s));
-    }
-  }
-  if (auto kills = j.find("kills"); kills != j.end()) {
-    if (!kills->is_array()) return Status(StatusCode::kInvalidInput, "run config: 'kills' must be an array");
-    for (size_t i = 0; i < kills->size(); ++i) {
-      std::string where = "run config: kills[" + std::to_string(i) + "]";
-      KillAt k;
-      PC_RETURN_IF_ERROR(Get((*kills)[i], "actor", &k.actor, where));
-      PC_RETURN_IF_ERROR(Get((*kills)[i], "point", &k.point, where, true));
-      PC_RETURN_IF_ERROR(Get((*kills)[i], "occurrence", &k.occurrence, where));
-      c.kills.push_back(std::move(k));
-    }
-  }
-  const std::string where = "run config";
-  PC_RETURN_IF_ERROR(Get(j, "kill_probability", &c.kill_probability, where));
-  PC_RETURN_IF_ERROR(Get(j, "grace_seconds", &c.grace_seconds, where));
-  PC_RETURN_IF_ERROR(Get(j, "fixture_files", &c.fixture_files, where));
-  PC_RETURN_IF_ERROR(Get(j, "max_steps", &c.max_steps, where));
-  PC_RETURN_IF_ERROR(Get(j, "unresponsive_ms", &c.unresponsive_ms, where));
-  PC_RETURN_IF_ERROR(Get(j, "plant_canaries", &c.plant_canaries, where));
-  PC_RETURN_IF_ERROR(Validate(c));
-  return c;
-}
-
 Result<ActorSpec::At> ParseAt(const std::string& text) {
   size_t at = text.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
@@ -202,12 +156,34 @@ Result<ActorSpec::At> ParseAt(const std::string& text) {
   return r;
 }
 
+Status CheckYieldPointFor(const RunConfig& c, const std::string& actor, const std::string& point) {
+  bool any_command = false;
+  for (const ActorSpec& a : c.actors) {
+    if (a.role == Role::kCommand && (actor == "*" || a.name == actor)) any_command = true;
+  }
+  if (any_command || IsKnownYieldPoint(point)) return Status::Ok();
+  const std::string who = actor == "*" ? "its actors (all played by cache-actor)" : "actor '" + actor + "' (played by cache-actor)";
+  if (point.rfind("sys.", 0) == 0) {
+    return Status(StatusCode::kInvalidInput, "'" + point + "' is a system-call point, for command and black-box "
+                                             "actors only; " + who + " yields only at cache-actor's points");
+  }
+  return Status(StatusCode::kInvalidInput, "unknown yield point '" + point + "' for " + who +
+                                               Suggest(point, KnownYieldPoints()) +
+                                               "; cache-actor's points are listed in pruner/README.md");
+}
+
 Status Validate(const RunConfig& c) {
   if (c.actors.empty()) return Status(StatusCode::kInvalidInput, "run config: no actors");
+  if (c.actors.size() > kMaxActors || c.setup.size() > kMaxSetupOps || c.kills.size() > kMaxKills) {
+    return Status(StatusCode::kInvalidInput, "run config: more than " + std::to_string(kMaxActors) + " actors, " +
+                                                 std::to_string(kMaxSetupOps) + " setup ops or " +
+                                                 std::to_string(kMaxKills) + " kills");
+  }
   std::set<std::string> names;
   for (const ActorSpec& a : c.actors) {
     std::string where = "actor '" + a.name + "'";
-    if (a.name.empty()) return Status(StatusCode::kInvalidInput, "an actor has an empty name");
+    if (!IsActorName(a.name)) return Status(StatusCode::kInvalidInput, ActorNameRule(a.name));
+    if (!IsPackageName(a.package)) return Status(StatusCode::kInvalidInput, where + ": " + PackageNameRule(a.package));
     if (!names.insert(a.name).second) return Status(StatusCode::kInvalidInput, where + ": name used twice");
     if (a.role == Role::kCommand) {
       if (a.command.empty()) return Status(StatusCode::kInvalidInput, where + ": role command needs a command");
@@ -223,6 +199,7 @@ Status Validate(const RunConfig& c) {
         return Status(StatusCode::kInvalidInput,
                       where + ": run_at names '" + a.run_at.actor + "', which is not a connected actor of this run");
       }
+      PC_RETURN_IF_ERROR(CheckYieldPointFor(c, a.run_at.actor, a.run_at.point).Annotate(where + ": run_at"));
     }
     if (a.link_mode != "hardlink" && a.link_mode != "copy" && a.link_mode != "symlink") {
       return Status(StatusCode::kInvalidInput, where + ": unknown link mode '" + a.link_mode + "'");
@@ -230,18 +207,33 @@ Status Validate(const RunConfig& c) {
   }
   for (const SetupOp& s : c.setup) {
     if (s.op != SetupKind::kAge) PC_RETURN_IF_ERROR(FindProfile(s.profile).status().Annotate("setup"));
+    if (!IsPackageName(s.package)) return Status(StatusCode::kInvalidInput, "setup: " + PackageNameRule(s.package));
+    if (s.age_seconds < 0 || s.age_seconds > kMaxAgeSeconds) {
+      return Status(StatusCode::kInvalidInput, "setup: age_seconds must be between 0 and " + std::to_string(kMaxAgeSeconds));
+    }
   }
   for (const KillAt& k : c.kills) {
     if (k.point.empty()) return Status(StatusCode::kInvalidInput, "kill: no point given");
     if (k.actor != "*" && !names.count(k.actor)) {
       return Status(StatusCode::kInvalidInput, "kill: unknown actor '" + k.actor + "'");
     }
-    if (k.occurrence < 1) return Status(StatusCode::kInvalidInput, "kill: occurrence must be >= 1");
+    if (k.occurrence < 1 || k.occurrence > kMaxOccurrence) {
+      return Status(StatusCode::kInvalidInput, "kill: occurrence must be between 1 and " + std::to_string(kMaxOccurrence));
+    }
+    PC_RETURN_IF_ERROR(CheckYieldPointFor(c, k.actor, k.point).Annotate("kill"));
   }
-  if (c.kill_probability < 0 || c.kill_probability > 1) {
+  if (!(c.kill_probability >= 0 && c.kill_probability <= 1)) {  // NaN fails too
     return Status(StatusCode::kInvalidInput, "kill probability must be within [0, 1]");
   }
-  if (c.max_steps < 1) return Status(StatusCode::kInvalidInput, "max_steps must be >= 1");
+  auto range = [](const char* name, int64_t v, int64_t min, int64_t max) {
+    if (v >= min && v <= max) return Status::Ok();
+    return Status(StatusCode::kInvalidInput, std::string(name) + " must be between " + std::to_string(min) + " and " +
+                                                 std::to_string(max) + ", not " + std::to_string(v));
+  };
+  PC_RETURN_IF_ERROR(range("grace_seconds", c.grace_seconds, 0, kMaxGraceSeconds));
+  PC_RETURN_IF_ERROR(range("fixture_files", c.fixture_files, kMinFixtureFiles, kMaxFixtureFiles));
+  PC_RETURN_IF_ERROR(range("max_steps", c.max_steps, 1, kMaxMaxSteps));
+  PC_RETURN_IF_ERROR(range("unresponsive_ms", c.unresponsive_ms, 1, kMaxUnresponsiveMs));
   return Status::Ok();
 }
 

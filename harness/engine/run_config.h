@@ -88,11 +88,46 @@ struct RunConfig {
   bool plant_canaries = true;      // files and symlinks outside the root, for containment
 };
 
+// The ranges every reader of a RunConfig enforces — scenario TOML
+// (harness/scenario/scenario.cc), trace and --config JSON
+// (run_config_json.cc) and Validate() — so that one input is never accepted
+// in one form and refused in another.
+inline constexpr int64_t kMaxGraceSeconds = int64_t{10} * 365 * 24 * 3600;
+inline constexpr int64_t kMaxAgeSeconds = kMaxGraceSeconds;
+inline constexpr int kMinFixtureFiles = 1;
+inline constexpr int kMaxFixtureFiles = 100000;
+inline constexpr int kMaxMaxSteps = 10000000;
+inline constexpr int64_t kMaxUnresponsiveMs = int64_t{24} * 3600 * 1000;
+inline constexpr int kMaxOccurrence = 1000000;
+inline constexpr size_t kMaxActors = 256;
+inline constexpr size_t kMaxSetupOps = 10000;
+inline constexpr size_t kMaxKills = 10000;
+
+// An actor name names files of the run directory (env-<name>, logs/<name>.*):
+// letters, digits, '.', '_', '-', starting with a letter or digit, at most
+// 64 bytes — never '/', "..", spaces, '@' or '#'.
+bool IsActorName(std::string_view name);
+std::string ActorNameRule(const std::string& name);  // the message for a bad one
+// A package is a distribution name (PEP 508: letters, digits, '.', '_', '-',
+// beginning and ending with a letter or digit, here at most 100 bytes); it
+// names the fixture wheel's file, so never '/' or "..".
+bool IsPackageName(std::string_view name);
+std::string PackageNameRule(const std::string& name);
+
 nlohmann::json ToJson(const RunConfig& c);
-// kInvalidInput naming the field when the JSON does not describe a RunConfig.
+// kInvalidInput naming the field when the JSON does not describe a RunConfig
+// (read as strictly as a file: run_config_json.h, where files are read).
 Result<RunConfig> RunConfigFromJson(const nlohmann::json& j);
 
-// Validates roles, profiles and names; kInvalidInput with what is wrong.
+// Validates roles, profiles, names and the points of kills and run_at;
+// kInvalidInput with what is wrong.
 Status Validate(const RunConfig& c);
+
+// Whether `actor` of `c` ("*": any of them) can arrive at `point`: an actor
+// played by cache-actor only at a point it yields at (KnownYieldPoints(),
+// pruner/base/yield_points.h); a command or black-box actor announces its own
+// points. kInvalidInput naming the point (with a did-you-mean) otherwise, so
+// a fault at a point that does not exist is an error instead of a pass.
+Status CheckYieldPointFor(const RunConfig& c, const std::string& actor, const std::string& point);
 
 }  // namespace prunecheck::harness

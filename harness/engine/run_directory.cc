@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "harness/engine/physical_checks.h"
+#include "harness/engine/run_directory_owner.h"
 #include "pruner/base/fs_util.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/no_sync_file_system.h"
@@ -92,6 +93,11 @@ Result<PreparedRun> PrepareRun(FileSystem& fsys, const RunConfig& config, uint64
       return Status::FromErrno(errno, "creating a run directory under " + base_dir);
     }
     run.run_dir = tmpl;
+    // Marked as ours while in use: a later harness removes it if we die (issue 9 item 13).
+    if (Status m = WriteOwnerMarker(run.run_dir); !m.ok()) {
+      *run_dir_out = run.run_dir;
+      return m.Annotate("marking the run directory with its owner");
+    }
   } else {
     run.run_dir = base_dir + "/prunecheck-run-memory";
     PC_RETURN_IF_ERROR(MakeUserDirs(fsys, run.run_dir));

@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
 
 #include "harness/engine/controlled_run.h"
+#include "harness/engine/did_you_mean.h"
 #include "harness/engine/invariant_checker.h"
+#include "pruner/base/bounded_read.h"
+#include "pruner/base/yield_points.h"
 #include "pruner/profiles/profile_registry.h"
 
 namespace prunecheck::harness {
@@ -18,27 +19,6 @@ namespace fs = std::filesystem;
 
 bool Scenario::Checks(Invariant invariant) const {
   return check.empty() || std::find(check.begin(), check.end(), invariant) != check.end();
-}
-
-const std::vector<std::string>& KnownYieldPoints() {
-  static const std::vector<std::string> kPoints = [] {
-    std::vector<std::string> p = {
-        "install.begin", "install.tmp_created", "install.extracted", "install.persisted",
-        "install.entry_unlinked", "install.referenced", "install.pointer_written",
-        "read.begin", "read.resolved", "refresh.begin",
-        "link.begin", "link.progress", "link.record_reread", "link.done",
-        "prune.begin", "prune.resume", "prune.listed", "prune.before_remove_temp", "prune.before_remove_unknown",
-        "prune.before_remove", "prune.recheck", "prune.trashed", "prune.remove_progress", "prune.after_remove",
-        "prune.done",
-        "clean.begin", "clean.before_remove_entries", "clean.before_remove", "clean.done"};
-    for (const char* label : {"root", "entry"}) {
-      for (const char* what : {"acquire", "acquired", "release", "wait"}) {
-        p.push_back(std::string("lock.") + label + "." + what);
-      }
-    }
-    return p;
-  }();
-  return kPoints;
 }
 
 namespace {
@@ -59,33 +39,6 @@ const char* TypeName(toml::node_type t) {
   return "a value";
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// " (did you mean 'x'?)" when one of `known` is close to `word`.
-std::string Suggest(const std::string& word, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_d = 3;
-  for (const std::string& k : known) {
-    size_t d = EditDistance(word, k);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
-}
-
 std::string JoinQuoted(const std::vector<std::string>& v) {
   std::string s;
   for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -98,14 +51,6 @@ std::vector<std::string> ProfileNames() {
   std::vector<std::string> names;
   for (const ProfileSpec* p : AllProfiles()) names.push_back(p->name);
   return names;
-}
-
-bool IsPackageName(const std::string& s) {
-  if (s.empty() || s.size() > 100) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
-  });
 }
 
 // Positions and messages: everything the parser complains about goes through here.
@@ -274,9 +219,7 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
     PC_RETURN_IF_ERROR(r0.CheckKeys(
         {"name", "role", "profile", "package", "link_mode", "command", "black_box", "run_at"}));
     PC_RETURN_IF_ERROR(r0.String("name", &a->name, true, "a unique name used by script steps and faults"));
-    if (a->name.empty() || a->name.find_first_of(" \t@#") != std::string::npos) {
-      return r0.FailAt("name", "actor name '" + a->name + "' must be non-empty, without spaces, '@' or '#'");
-    }
+    if (!IsActorName(a->name)) return r0.FailAt("name", ActorNameRule(a->name));
     *name_where = r0.Node("name")->source();
   }
   const TableReader r(t, "[[actor]] '" + a->name + "'", errors);
@@ -300,9 +243,7 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
     return r.FailAt("profile", "a command actor has no profile (it is whatever its command does)");
   }
   PC_RETURN_IF_ERROR(r.String("package", &a->package));
-  if (!IsPackageName(a->package)) {
-    return r.FailAt("package", "'" + a->package + "' is not a package name (letters, digits, '.', '_', '-')");
-  }
+  if (!IsPackageName(a->package)) return r.FailAt("package", PackageNameRule(a->package));
   PC_RETURN_IF_ERROR(r.String("link_mode", &a->link_mode));
   if (a->link_mode != "hardlink" && a->link_mode != "copy" && a->link_mode != "symlink") {
     return r.FailAt("link_mode", "unknown link mode '" + a->link_mode + "'; expected hardlink, copy or symlink");
@@ -343,10 +284,8 @@ Status ParseSetup(const toml::table& t, size_t index, const Errors& errors, Setu
                                    "; known profiles: " + JoinQuoted(ProfileNames()));
   }
   PC_RETURN_IF_ERROR(r.String("package", &s->package));
-  if (!IsPackageName(s->package)) {
-    return r.FailAt("package", "'" + s->package + "' is not a package name (letters, digits, '.', '_', '-')");
-  }
-  PC_RETURN_IF_ERROR(r.Int("age_seconds", &s->age_seconds, 0, int64_t{10} * 365 * 24 * 3600));
+  if (!IsPackageName(s->package)) return r.FailAt("package", PackageNameRule(s->package));
+  PC_RETURN_IF_ERROR(r.Int("age_seconds", &s->age_seconds, 0, kMaxAgeSeconds));
   if (s->op == SetupKind::kAge && r.Node("age_seconds") == nullptr) {
     return r.Missing("age_seconds", "how far to move mtimes back");
   }
@@ -375,7 +314,7 @@ Status ParseFault(const toml::table& t, size_t index, const Errors& errors, cons
   PC_RETURN_IF_ERROR(r.String("point", &k->point, true, "the yield point, e.g. prune.remove_progress"));
   if (k->point.empty()) return r.FailAt("point", "point must not be empty");
   int64_t occ = k->occurrence;
-  PC_RETURN_IF_ERROR(r.Int("occurrence", &occ, 1, 1000000));
+  PC_RETURN_IF_ERROR(r.Int("occurrence", &occ, 1, kMaxOccurrence));
   k->occurrence = static_cast<int>(occ);
   return Status::Ok();
 }
@@ -454,16 +393,16 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
   if (s.expect && !s.Checks(*s.expect)) {
     return sc.FailAt("check", "expect = \"" + expect + "\" but check does not include it");
   }
-  PC_RETURN_IF_ERROR(sc.Int("grace_seconds", &s.config.grace_seconds, 0, int64_t{10} * 365 * 24 * 3600));
+  PC_RETURN_IF_ERROR(sc.Int("grace_seconds", &s.config.grace_seconds, 0, kMaxGraceSeconds));
   PC_RETURN_IF_ERROR(sc.String("transport", &s.transport));
   if (sc.Node("transport") != nullptr && !ParseTransport(s.transport).ok()) {
     return sc.FailAt("transport", "unknown transport '" + s.transport + "'" +
                                       Suggest(s.transport, {"process", "thread", "memory"}) +
                                       "; expected \"process\", \"thread\" or \"memory\"");
   }
-  PC_RETURN_IF_ERROR(sc.Int("fixture_files", &s.config.fixture_files, 1, 100000));
-  PC_RETURN_IF_ERROR(sc.Int("max_steps", &s.config.max_steps, 1, 10000000));
-  PC_RETURN_IF_ERROR(sc.Int("unresponsive_ms", &s.config.unresponsive_ms, 1, int64_t{24} * 3600 * 1000));
+  PC_RETURN_IF_ERROR(sc.Int("fixture_files", &s.config.fixture_files, kMinFixtureFiles, kMaxFixtureFiles));
+  PC_RETURN_IF_ERROR(sc.Int("max_steps", &s.config.max_steps, 1, kMaxMaxSteps));
+  PC_RETURN_IF_ERROR(sc.Int("unresponsive_ms", &s.config.unresponsive_ms, 1, kMaxUnresponsiveMs));
   PC_RETURN_IF_ERROR(sc.Bool("plant_canaries", &s.config.plant_canaries));
 
   // [[actor]]
@@ -577,11 +516,14 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& path)
 }
 
 Result<Scenario> LoadScenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(StatusCode::kInvalidInput, path + ":1:1: cannot open the scenario file");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return ParseScenario(buf.str(), path);
+  // Only a regular file, at most 1 MiB: never /dev/zero, never a FIFO (issue 9 item 1).
+  Result<std::string> text = ReadRegularFileBounded(path, kMaxInputFileBytes);
+  if (!text.ok()) {
+    std::string why = text.status().message();
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+    return Status(StatusCode::kInvalidInput, path + ":1:1: " + why);
+  }
+  return ParseScenario(*text, path);
 }
 
 Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& args) {
@@ -590,8 +532,15 @@ Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::stri
     std::error_code ec;
     if (fs::is_directory(a, ec)) {
       std::vector<std::string> files;
+      // Bounded: a directory of scenarios, not a file system to walk.
+      constexpr size_t kMaxScenarioFiles = 100000;
       for (const fs::directory_entry& e : fs::directory_iterator(a, ec)) {
-        if (e.path().extension() == ".toml" && !e.is_directory()) files.push_back(e.path().string());
+        if (e.path().extension() != ".toml" || e.is_directory()) continue;
+        if (files.size() == kMaxScenarioFiles) {
+          return Status(StatusCode::kInvalidInput,
+                        a + ": more than " + std::to_string(kMaxScenarioFiles) + " *.toml files in this directory");
+        }
+        files.push_back(e.path().string());
       }
       if (ec) return Status(StatusCode::kInvalidInput, a + ": cannot list: " + ec.message());
       std::sort(files.begin(), files.end());

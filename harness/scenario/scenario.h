@@ -57,10 +57,6 @@ struct Scenario {
   std::string ExpectText() const { return expect ? std::string(InvariantName(*expect)) : kExpectPass; }
 };
 
-// The yield points cache-actor announces (pruner/README.md): script steps and
-// faults naming an actor that is not a command are checked against them.
-const std::vector<std::string>& KnownYieldPoints();
-
 // Parses `text` as a scenario; `path` names it in error messages and gives
 // the default name. kInvalidInput "PATH:LINE:COL: message" on any problem.
 Result<Scenario> ParseScenario(const std::string& text, const std::string& path);

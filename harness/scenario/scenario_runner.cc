@@ -8,6 +8,7 @@
 
 #include "harness/engine/explorer.h"
 #include "harness/engine/interrupt.h"
+#include "pruner/base/display_escape.h"
 
 namespace prunecheck::harness {
 
@@ -190,10 +191,11 @@ ScenarioOutcome RunScenario(const Scenario& s, const ScenarioRunOptions& options
 std::string FormatOutcome(const ScenarioOutcome& o) {
   std::string line = std::string(o.matched ? "PASS" : o.error ? "ERROR" : "FAIL") + " " + o.name + " (" +
                      Seconds(o.seconds) + ", " + std::to_string(o.runs) + (o.runs == 1 ? " run" : " runs") + ", " +
-                     o.transport + "): " + o.message + "\n";
-  for (const std::string& d : o.details) line += "    " + d + "\n";
-  if (!o.matched) line += "    file: " + o.path + "\n";
-  if (!o.run_dir.empty()) line += "    run directory kept: " + o.run_dir + "\n";
+                     o.transport + "): " + EscapeForDisplay(o.message) + "\n";
+  // Details quote violation messages, which name files other processes made.
+  for (const std::string& d : o.details) line += "    " + EscapeForDisplay(d) + "\n";
+  if (!o.matched) line += "    file: " + EscapeForDisplay(o.path) + "\n";
+  if (!o.run_dir.empty()) line += "    run directory kept: " + EscapeForDisplay(o.run_dir) + "\n";
   return line;
 }
 

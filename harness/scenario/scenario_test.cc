@@ -1,5 +1,7 @@
 #include "harness/scenario/scenario.h"
 
+#include "pruner/base/yield_points.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -319,6 +321,7 @@ TEST(ScenarioParse, KnownYieldPointsCoverThePrunerSources) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(pruner)) {
     if (e.path().extension() != ".cc" && e.path().extension() != ".h") continue;
     if (e.path().string().find("_test") != std::string::npos) continue;
+    if (e.path().filename() == "yield_points.cc") continue;  // the list itself
     std::ifstream in(e.path());
     std::stringstream text;
     text << in.rdbuf();

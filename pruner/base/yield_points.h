@@ -17,6 +17,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prunecheck {
 
@@ -52,6 +53,14 @@ class YieldPoints {
 
   virtual void Report(const Event& event) = 0;
 };
+
+// Every point cache-actor yields at, in one list (pruner/README.md "Yield
+// points"): faults, script steps, --kill-at and run_at naming an actor played
+// by cache-actor are checked against it, so a misspelt point is an error, not
+// a fault that silently never fires. Command and black-box actors announce
+// their own points and are not limited to it.
+const std::vector<std::string>& KnownYieldPoints();
+bool IsKnownYieldPoint(std::string_view point);
 
 // Does nothing at points, sleeps when blocked. For standalone use.
 class NoYieldPoints final : public YieldPoints {

@@ -23,6 +23,7 @@
 #include <locale.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <set>
@@ -141,7 +142,13 @@ class Extractor {
 
   Result<ExtractedWheel> Run(int wheel_dirfd) {
     Utf8LocaleScope utf8;  // outlives the archive object below
-    PC_ASSIGN_OR_RETURN(Fd in, fs_.OpenFile(wheel_dirfd, wheel_, O_RDONLY));
+    // O_NONBLOCK: a FIFO must not block the open; then only a regular file
+    // goes to libarchive (a FIFO, /dev/zero or a directory is refused here).
+    PC_ASSIGN_OR_RETURN(Fd in, fs_.OpenFile(wheel_dirfd, wheel_, O_RDONLY | O_NONBLOCK));
+    PC_ASSIGN_OR_RETURN(FileStat wheel_stat, fs_.FStat(in.get()));
+    if (wheel_stat.type != FileType::kRegular) {
+      return Status(StatusCode::kInvalidInput, wheel_ + ": not a regular file; a wheel must be one");
+    }
     if (Result<int64_t> pos = fs_.Seek(in.get(), 0, SEEK_SET); !pos.ok()) {
       return Status(StatusCode::kInvalidInput, wheel_ + ": not a seekable file: " + pos.status().message(),
                     pos.status().os_error());
@@ -197,7 +204,8 @@ class Extractor {
     const std::string dist_info = out.record_path.substr(0, out.record_path.find('/'));
     cached_fd_.reset();  // done writing
     PC_ASSIGN_OR_RETURN(std::string text,
-                        ReadSmallFile(fs_, dest_, dist_info, "RECORD", limits_.max_entry_bytes));
+                        ReadSmallFile(fs_, dest_, dist_info, "RECORD",
+                                      std::min(limits_.max_entry_bytes, limits_.max_record_bytes)));
     PC_ASSIGN_OR_RETURN(out.record, ParseRecord(text, wheel_ + ":" + out.record_path));
     VerifyOptions vo;
     vo.reject_unlisted = true;

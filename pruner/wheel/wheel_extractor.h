@@ -36,6 +36,9 @@ struct ExtractLimits {
   uint64_t max_entries = 200000;
   uint64_t max_total_bytes = 16ull << 30;
   uint64_t max_entry_bytes = 4ull << 30;
+  // RECORD is read into memory whole: bounded far below max_entry_bytes. The
+  // largest real RECORDs (wheels of ~20,000 files) are a few MiB.
+  uint64_t max_record_bytes = 64ull << 20;
 };
 
 struct ExtractedWheel {

@@ -206,6 +206,23 @@ TEST_F(WheelExtractorTest, ExtractsAndVerifiesGoodFixture) {
   EXPECT_EQ(again->record.entries.size(), r->record.entries.size());
 }
 
+// Issue 9 item 1: a wheel path that is a FIFO blocked open() forever (a
+// regression hangs here until ctest's timeout); a directory or a device
+// went to libarchive. Each is refused before libarchive sees it.
+TEST_F(WheelExtractorTest, RefusesAWheelPathThatIsNotARegularFile) {
+  const std::string fifo = (root_ / "wheels" / "fifo-1.0-py3-none-any.whl").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string dir = (root_ / "wheels" / "dir-1.0-py3-none-any.whl").string();
+  stdfs::create_directory(dir);
+  for (const std::string& path : {fifo, dir, std::string("/dev/zero")}) {
+    Result<ExtractedWheel> r = ExtractWheel(*fs_, AT_FDCWD, path, dest_.get(), {});
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
+    EXPECT_TRUE(Contains(r.status().message(), path + ": not a regular file")) << r.status().message();
+  }
+  EXPECT_TRUE(stdfs::is_empty(root_ / "work/dest"));
+}
+
 TEST_F(WheelExtractorTest, ExtractsDirectoryEntriesAndNonAsciiQuotedNames) {
   FixtureWheelSpec spec;
   RawZipEntry dir;
@@ -436,6 +453,18 @@ TEST_F(WheelExtractorTest, RefusesTooManyBytes) {
   ResetDest();
   r = Extract(spec, total);
   ExpectRefused(r, "demo/mod_2.py", "total size would exceed the limit of 2500 bytes");
+}
+
+// RECORD is read into memory: it has a cap of its own, far below the
+// per-entry one (issue 9 item 1).
+TEST_F(WheelExtractorTest, RecordIsReadWithABound) {
+  FixtureWheelSpec spec;
+  ExtractLimits limits;
+  limits.max_record_bytes = 100;  // the fixture's RECORD is larger
+  Result<ExtractedWheel> r = Extract(spec, limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status().message(), "RECORD: larger than 100 bytes")) << r.status().message();
 }
 
 TEST_F(WheelExtractorTest, RecordHashMismatchNamesTheFile) {
