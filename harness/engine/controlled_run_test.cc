@@ -215,7 +215,7 @@ TEST(RunConfigTest, RejectsKillsAtPointsThatDoNotExist) {
   // A command actor announces its own points.
   ActorSpec cmd;
   cmd.name = "mine";
-  cmd.role = "command";
+  cmd.role = Role::kCommand;
   cmd.command = {"/bin/true"};
   c.actors.push_back(cmd);
   c.kills = {{"mine", "my.own.point", 1}};

@@ -127,11 +127,11 @@ TEST(ProcessRunTest, BlackBoxWhoseTriggerNeverFiresIsAnErrorNotAPass) {
   RunConfig c;
   ActorSpec rm;
   rm.name = "cron-pruner";
-  rm.role = "command";
+  rm.role = Role::kCommand;
   rm.black_box = true;
   rm.command = {"bash", SourceDir() + "/harness/examples/rm_rf_pruner.sh", "{cache}", "0"};
   rm.run_at = {"refresher", "install.persisted", 2};
-  c.actors = {Actor("refresher", "refresh", "uv-0.8.19"), rm};
+  c.actors = {Actor("refresher", Role::kRefresh, "uv-0.8.19"), rm};
   auto s = MakeDfsStrategy(0);
   RunResult r = RunControlled(c, *s, 1, Processes());
   EXPECT_FALSE(r.passed);
@@ -148,7 +148,7 @@ TEST(ProcessRunTest, BlackBoxFollowingTopLevelSymlinksBreaksContainment) {
   RunConfig c;
   ActorSpec bb;
   bb.name = "cron";
-  bb.role = "command";
+  bb.role = Role::kCommand;
   bb.black_box = true;
   bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0/; : > \"$1\"/cache-notes.txt", "sh", "{cache}"};
   c.actors = {bb};
@@ -164,7 +164,7 @@ TEST(ProcessRunTest, BlackBoxDeletingTopLevelSymlinksThemselvesIsContained) {
   RunConfig c;
   ActorSpec bb;
   bb.name = "cron";
-  bb.role = "command";
+  bb.role = Role::kCommand;
   bb.black_box = true;
   bb.command = {"/bin/sh", "-c", "rm -rf \"$1\"/builds-v0 \"$1\"/cache-notes.txt", "sh", "{cache}"};
   c.actors = {bb};
@@ -180,10 +180,10 @@ TEST(ProcessRunTest, ReaderOfAnArchivePublishedWithoutItsRecordSeesAPartialArchi
   // reader fails verification: that is no-partial-archive, never
   // no-in-use-removal.
   RunConfig c;
-  c.setup.push_back({"install", "reference", "demo", 0});
+  c.setup.push_back({SetupKind::kInstall, "reference", "demo", 0});
   ActorSpec bb;
   bb.name = "early-publisher";
-  bb.role = "command";
+  bb.role = Role::kCommand;
   bb.black_box = true;
   bb.command = {"/bin/sh", "-c",
                 "set -e; cd \"$1\"; e=wheels-v6/pypi/demo/1.0.0-py3-none-any; old=$(readlink $e); "
@@ -192,11 +192,11 @@ TEST(ProcessRunTest, ReaderOfAnArchivePublishedWithoutItsRecordSeesAPartialArchi
                 "ln -s ../../../archive-v0/bbpartialarchive $e.tmp-bb; mv -T $e.tmp-bb $e",
                 "sh", "{cache}"};
   bb.run_at = {"reader", "lock.root.acquire", 1};
-  c.actors = {Actor("reader", "read", "reference"), bb};
+  c.actors = {Actor("reader", Role::kRead, "reference"), bb};
   auto s = MakeDfsStrategy(0);
   RunResult r = RunControlled(c, *s, 1, Processes());
   ASSERT_TRUE(r.error.ok()) << r.error.ToString();
-  EXPECT_FALSE(Violated(r, "no-in-use-removal")) << Summary(c, r);
+  EXPECT_FALSE(Violated(r, Invariant::kNoInUseRemoval)) << Summary(c, r);
   bool reader_saw_partial = false;
   for (const HarnessViolation& v : r.violations) {
     reader_saw_partial |= v.invariant == Invariant::kNoPartialArchive && v.actor == "reader" && v.subject == "bbpartialarchive";

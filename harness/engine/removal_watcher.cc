@@ -156,7 +156,7 @@ void RemovalWatcher::Loop(std::promise<void>* ready) {
     std::optional<EntrySnapshot> before = ReadEntry(path, name);
     if (!before) return;
     const std::string entry = rel + "/" + name;
-    std::string invariant;
+    Invariant invariant = Invariant::kNoDanglingReference;
     std::string what;
     if (!before->archive_id) {
       return;  // not naming an archive at all is for the scan at quiescence to judge
@@ -166,13 +166,13 @@ void RemovalWatcher::Loop(std::promise<void>* ready) {
     const std::string problem = ArchiveProblem(bucket_, id, &missing);
     if (problem.empty()) return;
     if (missing) {
-      invariant = "no-dangling-reference";
+      invariant = Invariant::kNoDanglingReference;
       what = entry + " appeared naming missing archive " + id;
     } else if (reported.count(id)) {
-      invariant = "no-dangling-reference";
+      invariant = Invariant::kNoDanglingReference;
       what = entry + " appeared naming archive " + id + ", which was being removed (" + problem + ")";
     } else {
-      invariant = "no-partial-archive";
+      invariant = Invariant::kNoPartialArchive;
       what = entry + " appeared naming archive " + id + " before it was complete (" + problem + ")";
     }
     // Still the same entry naming the same archive after the look: the

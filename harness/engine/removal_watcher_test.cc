@@ -33,7 +33,7 @@ TEST(RemovalWatcherTest, StampsEachRemovedOrMovedArchiveOnceAndNothingElse) {
   std::vector<ControlMessage> events = watcher.Stop();
   std::set<std::string> removed;
   for (const ControlMessage& m : events) {
-    EXPECT_EQ(m.kind, "remove_begin");
+    EXPECT_EQ(m.kind, EventKind::kRemoveBegin);
     EXPECT_GT(m.t_ns, 0);
     EXPECT_TRUE(removed.insert(m.subject).second) << "stamped twice: " << m.subject;
   }

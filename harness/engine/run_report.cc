@@ -103,7 +103,7 @@ Result<Trace> ReadTrace(const std::string& path) {
   PC_ASSIGN_OR_RETURN(t.config, ReadRunConfig(doc, "/config"));
   if (t.transport != "process") {
     for (const ActorSpec& a : t.config.actors) {
-      if (a.role == "command") {
+      if (a.role == Role::kCommand) {
         return r.FailAt("transport", "actor '" + a.name + "' runs a command, which needs transport \"process\"");
       }
     }

@@ -128,11 +128,11 @@ RunConfig InstallerAndReader() {
   RunConfig c;
   ActorSpec installer;
   installer.name = "installer-1";
-  installer.role = "install";
+  installer.role = Role::kInstall;
   installer.profile = "reference";
   ActorSpec reader = installer;
   reader.name = "reader-1";
-  reader.role = "read";
+  reader.role = Role::kRead;
   c.actors = {installer, reader};
   return c;
 }
