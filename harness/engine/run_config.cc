@@ -35,6 +35,7 @@ nlohmann::json ToJson(const RunConfig& c) {
     ja["link_mode"] = a.link_mode;
     if (!a.command.empty()) ja["command"] = a.command;
     if (a.black_box) ja["black_box"] = true;
+    if (a.free_running) ja["free_running"] = true;
     if (!a.run_at.point.empty()) {
       ja["run_at"] = a.run_at.actor + "@" + a.run_at.point + "#" + std::to_string(a.run_at.occurrence);
     }
@@ -76,6 +77,7 @@ Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
     PC_RETURN_IF_ERROR(Get(ja, "link_mode", &a.link_mode, where));
     PC_RETURN_IF_ERROR(Get(ja, "command", &a.command, where));
     PC_RETURN_IF_ERROR(Get(ja, "black_box", &a.black_box, where));
+    PC_RETURN_IF_ERROR(Get(ja, "free_running", &a.free_running, where));
     std::string run_at;
     PC_RETURN_IF_ERROR(Get(ja, "run_at", &run_at, where));
     if (!run_at.empty()) {

@@ -272,7 +272,7 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
   {
     TableReader r0(t, "[[actor]] #" + std::to_string(index + 1), errors);
     PC_RETURN_IF_ERROR(r0.CheckKeys(
-        {"name", "role", "profile", "package", "link_mode", "command", "black_box", "run_at"}));
+        {"name", "role", "profile", "package", "link_mode", "command", "black_box", "free_running", "run_at"}));
     PC_RETURN_IF_ERROR(r0.String("name", &a->name, true, "a unique name used by script steps and faults"));
     if (a->name.empty() || a->name.find_first_of(" \t@#") != std::string::npos) {
       return r0.FailAt("name", "actor name '" + a->name + "' must be non-empty, without spaces, '@' or '#'");
@@ -307,6 +307,10 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
   }
   PC_RETURN_IF_ERROR(r.Strings("command", &a->command, nullptr));
   PC_RETURN_IF_ERROR(r.Bool("black_box", &a->black_box));
+  PC_RETURN_IF_ERROR(r.Bool("free_running", &a->free_running));
+  if (a->free_running && !a->black_box) {
+    return r.FailAt("free_running", "free_running is for black boxes (black_box = true) only");
+  }
   if (a->role == "command" && a->command.empty()) {
     return r.Missing("command", "the argv to run; {cache} {run} {wheel} {env} are substituted");
   }
