@@ -1,60 +1,110 @@
-// libFuzzer target: extraction of arbitrary zip bytes. Whatever the input,
-// nothing may be created outside the destination directory, and nothing
-// inside it may be a symlink.
-#include <dirent.h>
+// Fuzz target: extraction of arbitrary zip bytes (pruner/wheel/wheel_extractor.h)
+// into a sandbox on the real file system. Whatever the input:
+//   - nothing is written outside the destination: the sandbox holds exactly
+//     the wheel, the destination and an untouched canary directory;
+//   - nothing inside the destination is a symlink or other special file;
+//   - the call ends in a clear error (kInvalidInput or kVerificationFailed,
+//     naming the wheel) or a verified result: the extracted tree holds exactly
+//     the files its RECORD lists, with the recorded hashes and sizes.
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "pruner/base/file_system.h"
+#include "pruner/base/scoped_temp_dir.h"
+#include "pruner/cache/environment_linker.h"
 #include "pruner/wheel/wheel_extractor.h"
 
 namespace {
 
-const std::string& WorkDir() {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/prunecheck-fuzz-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) std::abort();
-    return std::string(tmpl);
-  }();
-  return dir;
+namespace fs = std::filesystem;
+
+[[noreturn]] void Fail(const char* what, std::string_view detail) {
+  std::fprintf(stderr, "wheel_extract: %s: %.*s\n", what, static_cast<int>(detail.size()), detail.data());
+  std::abort();
+}
+
+constexpr std::string_view kCanaryContent = "canary: extraction must never reach this file\n";
+
+struct Sandbox {
+  prunecheck::ScopedTempDir dir{"prunecheck-fuzz-wheel"};
+  std::string wheel, dest, canary_dir, canary;
+  Sandbox() {
+    if (!dir.ok()) Fail("sandbox", "cannot create a temp dir");
+    wheel = dir.path() + "/input-1.0-py3-none-any.whl";
+    dest = dir.path() + "/dest";
+    canary_dir = dir.path() + "/canary";
+    canary = canary_dir + "/file";
+    fs::create_directory(canary_dir);
+    FILE* f = std::fopen(canary.c_str(), "wb");
+    if (f == nullptr) Fail("sandbox", "cannot write the canary");
+    std::fwrite(kCanaryContent.data(), 1, kCanaryContent.size(), f);
+    std::fclose(f);
+  }
+};
+
+Sandbox& TheSandbox() {
+  static Sandbox* s = new Sandbox();  // lives as long as the process
+  return *s;
+}
+
+void CheckContained(const Sandbox& s) {
+  for (const auto& e : fs::directory_iterator(s.dir.path())) {
+    const std::string p = e.path().string();
+    if (p != s.wheel && p != s.dest && p != s.canary_dir) Fail("wrote outside the destination", p);
+  }
+  size_t canary_entries = 0;
+  for (const auto& e : fs::directory_iterator(s.canary_dir)) {
+    ++canary_entries;
+    if (e.path().string() != s.canary || !e.is_regular_file() || e.is_symlink()) Fail("canary dir changed", e.path().string());
+  }
+  if (canary_entries != 1 || fs::file_size(s.canary) != kCanaryContent.size()) Fail("canary changed", s.canary);
+  for (const auto& e : fs::recursive_directory_iterator(s.dest)) {
+    if (e.is_symlink() || !(e.is_regular_file() || e.is_directory())) Fail("special file extracted", e.path().string());
+  }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  namespace fs = std::filesystem;
-  const std::string& work = WorkDir();
-  const std::string wheel = work + "/input-1.0-py3-none-any.whl";
-  const std::string dest = work + "/dest";
-  if (FILE* f = std::fopen(wheel.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
+  Sandbox& s = TheSandbox();
+  if (FILE* f = std::fopen(s.wheel.c_str(), "wb")) {
+    if (size > 0 && std::fwrite(data, 1, size, f) != size) Fail("short write", s.wheel);
     std::fclose(f);
   } else {
-    std::abort();
+    Fail("cannot write", s.wheel);
   }
-  fs::create_directory(dest);
+  fs::create_directory(s.dest);
   prunecheck::FileSystem* fsys = prunecheck::DefaultFileSystem();
-  auto dir = fsys->OpenDir(AT_FDCWD, dest);
-  if (!dir.ok()) std::abort();
-  prunecheck::ExtractLimits limits;
-  limits.max_entries = 1000;
-  limits.max_total_bytes = 1 << 24;
-  (void)prunecheck::ExtractWheel(*fsys, AT_FDCWD, wheel, dir->get(), limits);
-  // Containment: the work dir holds exactly the input and dest.
-  for (const auto& e : fs::directory_iterator(work)) {
-    std::string n = e.path().filename();
-    if (n != "dest" && n != "input-1.0-py3-none-any.whl") __builtin_trap();
+  {
+    auto dir = fsys->OpenDir(AT_FDCWD, s.dest);
+    if (!dir.ok()) Fail("cannot open the destination", dir.status().ToString());
+    prunecheck::ExtractLimits limits;
+    limits.max_entries = 1000;
+    limits.max_total_bytes = 1 << 24;
+    prunecheck::Result<prunecheck::ExtractedWheel> out =
+        prunecheck::ExtractWheel(*fsys, AT_FDCWD, s.wheel, dir->get(), limits);
+    if (!out.ok()) {
+      const prunecheck::Status& st = out.status();
+      if (!st.Is(prunecheck::StatusCode::kInvalidInput) && !st.Is(prunecheck::StatusCode::kVerificationFailed)) {
+        Fail("neither bad input nor a verification failure", st.ToString());
+      }
+      if (st.message().find(s.wheel) == std::string::npos) Fail("error does not name the wheel", st.ToString());
+    } else {
+      // Verified result: the tree is exactly what RECORD says.
+      prunecheck::Result<prunecheck::ExtractedWheel> rec = prunecheck::ReadRecordFromTree(*fsys, dir->get());
+      if (!rec.ok()) Fail("extracted tree has no readable RECORD", rec.status().ToString());
+      prunecheck::Status v = prunecheck::VerifyEnvironment(*fsys, dir->get(), out->record, prunecheck::LinkMode::kCopy);
+      if (!v.ok()) Fail("extracted tree does not match RECORD", v.ToString());
+      if (out->files == 0) Fail("verified result with no files", s.wheel);
+    }
   }
-  for (const auto& e : fs::recursive_directory_iterator(dest)) {
-    if (e.is_symlink()) __builtin_trap();
-  }
-  fs::remove_all(dest);
+  CheckContained(s);
+  fs::remove_all(s.dest);
   return 0;
 }

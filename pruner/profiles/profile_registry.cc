@@ -27,7 +27,8 @@ std::string_view RemovalModeName(RemovalMode mode) {
 }
 
 const std::vector<const ProfileSpec*>& AllProfiles() {
-  static const std::vector<const ProfileSpec*> all = {
+  static const std::vector<const ProfileSpec*> all = [] {
+    std::vector<const ProfileSpec*> v = {
       &Uv0818Profile(),
       &Uv0819Profile(),
       &Pr17211Profile(),
@@ -44,7 +45,23 @@ const std::vector<const ProfileSpec*>& AllProfiles() {
       &MutantNoLockInodeCheck(),
       &MutantNonatomicEntryReplace(),
       &MutantNoRecheck(),
-  };
+    };
+#ifdef PRUNECHECK_PLANTED_FOLLOW_SYMLINKS
+    // PLANTED BUG, compiled only into the fuzz-planted preset's test build
+    // (CMake option PRUNECHECK_PLANT_FOLLOW_SYMLINKS): every real profile's
+    // pruner follows symlinks while deleting. fuzz/cache_tree_fuzzer.cc must
+    // find it; ci/fuzz.sh checks that it does (fuzz/README.md).
+    static std::vector<ProfileSpec> planted;
+    planted.reserve(v.size());
+    for (const ProfileSpec*& p : v) {
+      if (p->mutant) continue;
+      planted.push_back(*p);
+      planted.back().follow_symlinks_on_delete = true;
+      p = &planted.back();
+    }
+#endif
+    return v;
+  }();
   return all;
 }
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Fuzzing campaign on one machine: builds every fuzz target and runs each for
+# SECONDS (default 10, for CI), one after the other; merges the inputs that add
+# coverage into a corpus directory; fails on any crash, hang or leak and prints
+# the reproducer's path and the command that replays it. Then the self-check:
+# a build with a planted symlink-following pruner (the fuzz-planted preset)
+# must have cache_tree find it within 60 s. fuzz/README.md explains it all.
+#
+#   ci/fuzz.sh [SECONDS] [--afl] [--corpus DIR] [--targets a,b,...] [--no-self-check | --self-check-only]
+#
+#   --afl            AFL++ instead of libFuzzer (the afl preset; afl-fuzz -V SECONDS)
+#   --corpus DIR     merge new inputs into DIR/<target>/ (default: build/fuzz/corpus/<target>,
+#                    build/afl/corpus/<target> with --afl). The committed seeds in
+#                    fuzz/corpus/ are only ever read.
+#   --targets LIST   comma-separated subset (default: every target in fuzz/CMakeLists.txt)
+#
+# Exit: 0 no finding, 1 a finding (reproducers listed) or the self-check
+# failed, 2 bad usage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=10
+engine=libfuzzer
+corpus_root=""
+targets=""
+self_check=yes
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --afl) engine=afl ;;
+    --corpus) corpus_root="${2:?--corpus needs a directory}"; shift ;;
+    --targets) targets="${2:?--targets needs a list}"; shift ;;
+    --no-self-check) self_check=no ;;
+    --self-check-only) self_check=only ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *)
+      if [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; then seconds="$1"
+      else echo "fuzz.sh: unknown argument '$1' (SECONDS must be a positive integer)" >&2; exit 2; fi ;;
+  esac
+  shift
+done
+
+ci/install-deps.sh >/dev/null
+# Scratch files of the targets (sandboxes, trace files) on tmpfs when there is one.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
+if [ -z "$targets" ]; then
+  targets=$(sed -n 's/^prunecheck_fuzz_target(\([a-z_]*\))$/\1/p' fuzz/CMakeLists.txt | paste -sd, -)
+fi
+IFS=, read -r -a target_list <<< "$targets"
+for t in "${target_list[@]}"; do
+  if ! grep -qx "prunecheck_fuzz_target($t)" fuzz/CMakeLists.txt; then
+    echo "fuzz.sh: unknown target '$t'" >&2; exit 2
+  fi
+done
+
+preset=fuzz
+[ "$engine" = afl ] && preset=afl
+build="build/$preset"
+corpus_root="${corpus_root:-$build/corpus}"
+run_root="$build/fuzz-runs/$(date +%Y%m%d-%H%M%S)-$$"
+dict_for() {
+  case "$1" in
+    wheel_extract) echo fuzz/dict/zip.dict ;;
+    scenario_parse) echo fuzz/dict/toml.dict ;;
+    channel_parse|trace_parse|text_formats) echo fuzz/dict/json.dict ;;
+  esac
+}
+
+findings=()
+report=()
+
+run_libfuzzer() {
+  local t="$1" bin="$build/fuzz/${1}_fuzzer" work="$run_root/$1" corpus="$corpus_root/$1"
+  mkdir -p "$work/new" "$work/artifacts" "$corpus"
+  local dict; dict=$(dict_for "$t")
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix="$work/artifacts/")
+  [ -n "$dict" ] && args+=(-dict="$dict")
+  # New inputs land in the scratch dir first; the seeds and the kept corpus are read-only inputs.
+  local status=0
+  "$bin" "${args[@]}" "$work/new" "$corpus" "fuzz/corpus/$t" > "$work/log" 2>&1 || status=$?
+  local execs rate
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
+  local before after
+  before=$(find "$corpus" -type f | wc -l)
+  "$bin" -merge=1 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
+  after=$(find "$corpus" -type f | wc -l)
+  report+=("$(printf '%-16s %10s execs %8s exec/s  corpus %5s (+%s)' "$t" "${execs:-?}" "${rate:-?}" "$after" $((after - before)))")
+  local found=("$work"/artifacts/*)
+  if [ "$status" -ne 0 ] || [ -e "${found[0]}" ]; then
+    for f in "${found[@]}"; do
+      [ -e "$f" ] || continue
+      findings+=("$t: $f   (replay: $bin $f)")
+    done
+    [ -e "${found[0]}" ] || findings+=("$t: exit $status without a reproducer; see $work/log")
+    echo "---- $t: last lines of $work/log" >&2
+    tail -n 30 "$work/log" >&2
+  fi
+}
+
+run_afl() {
+  local t="$1" bin="$build/fuzz/${1}_fuzzer" work="$run_root/$1" corpus="$corpus_root/$1"
+  mkdir -p "$work" "$corpus"
+  local dict; dict=$(dict_for "$t")
+  local args=(-V "$seconds" -t 10000 -i "fuzz/corpus/$t" -o "$work/out")
+  [ -n "$dict" ] && args+=(-x "$dict")
+  local status=0
+  AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+    afl-fuzz "${args[@]}" -- "$bin" > "$work/log" 2>&1 || status=$?
+  local stats="$work/out/default/fuzzer_stats" execs="?" rate="?"
+  if [ -f "$stats" ]; then
+    execs=$(sed -n 's/^execs_done *: *//p' "$stats")
+    rate=$(sed -n 's/^execs_per_sec *: *//p' "$stats")
+  fi
+  local before after
+  before=$(find "$corpus" -type f | wc -l)
+  find "$work/out/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp -n {} "$corpus/" \; 2>/dev/null || true
+  after=$(find "$corpus" -type f | wc -l)
+  report+=("$(printf '%-16s %10s execs %8s exec/s  corpus %5s (+%s)' "$t" "$execs" "$rate" "$after" $((after - before)))")
+  local f
+  for f in "$work"/out/default/crashes/id:* "$work"/out/default/hangs/id:*; do
+    [ -e "$f" ] && findings+=("$t: $f   (replay: $bin < '$f')")
+  done
+  if [ "$status" -ne 0 ]; then
+    findings+=("$t: afl-fuzz exit $status; see $work/log")
+    tail -n 30 "$work/log" >&2
+  fi
+}
+
+if [ "$self_check" != only ]; then
+  cmake --preset "$preset" > /dev/null
+  cmake --build --preset "$preset" --target $(printf '%s_fuzzer ' "${target_list[@]}")
+  mkdir -p "$run_root"
+  echo "fuzz.sh: $engine, ${seconds}s per target, corpus $corpus_root, logs $run_root ($(uptime | sed 's/.*load/load/'))"
+  for t in "${target_list[@]}"; do
+    echo "fuzz.sh: $t ..."
+    "run_$engine" "$t"
+  done
+  printf '%s\n' "${report[@]}"
+fi
+
+self_check_failed=no
+if [ "$self_check" != no ]; then
+  # The planted bug must be found: the fuzz-planted preset compiles a pruner
+  # that follows symlinks (CMake option PRUNECHECK_PLANT_FOLLOW_SYMLINKS) and
+  # its one ctest fuzzes cache_tree from an empty corpus for up to 60 s,
+  # passing only when the containment check fires.
+  cmake --preset fuzz-planted > /dev/null
+  cmake --build --preset fuzz-planted
+  if ctest --preset fuzz-planted; then
+    echo "fuzz.sh: self-check passed: cache_tree found the planted symlink-following pruner"
+  else
+    echo "fuzz.sh: SELF-CHECK FAILED: cache_tree did not find the planted bug within 60 s" >&2
+    self_check_failed=yes
+  fi
+fi
+
+if [ "${#findings[@]}" -gt 0 ]; then
+  echo "fuzz.sh: FOUND ${#findings[@]} problem(s); reproducers:" >&2
+  printf '  %s\n' "${findings[@]}" >&2
+  echo "fuzz.sh: once fixed, copy each reproducer to fuzz/regressions/<target>/ (replayed by ctest)" >&2
+  exit 1
+fi
+[ "$self_check_failed" = no ] || exit 1
+echo "fuzz.sh: no findings"

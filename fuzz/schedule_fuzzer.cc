@@ -1,0 +1,100 @@
+// Fuzz target: bytes -> a scenario (actors, setup, grace, random kills) and the
+// schedule's choices -> one in-process controlled run on the in-memory file
+// system (Transport::kMemory), judged by the invariant checker. Every actor
+// plays a profile known to be safe with the others — reference installers,
+// readers and refreshers; reference, uv-0.8.19 or pr-20116 pruners and
+// cleaners, all of which honour the reference's per-operation `.lock`
+// (pruner/README.md) — so any invariant violation, or a run the harness could
+// not carry out, is a bug and aborts with the run's summary.
+//
+// The first bytes describe the scenario; the rest pick, at every step, which
+// enabled actor runs next (FuzzedDataProvider yields 0, the lowest enabled
+// actor, once the input is used up), so the engine mutates schedules
+// directly instead of seeds of a random strategy.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include "harness/engine/controlled_run.h"
+#include "harness/engine/run_config.h"
+#include "harness/engine/run_report.h"
+#include "harness/strategy/strategy.h"
+
+namespace {
+
+namespace h = prunecheck::harness;
+
+class BytesStrategy final : public h::Strategy {
+ public:
+  explicit BytesStrategy(FuzzedDataProvider& in) : in_(in) {}
+  std::string name() const override { return "fuzz-bytes"; }
+  int Pick(const h::SchedulingState& s) override {
+    const std::vector<int>& from = s.enabled.empty() ? s.blocked : s.enabled;
+    return from[in_.ConsumeIntegralInRange<size_t>(0, from.size() - 1)];
+  }
+
+ private:
+  FuzzedDataProvider& in_;
+};
+
+h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
+  static const char* const kActorRoles[] = {"install", "read", "refresh", "prune", "clean"};
+  static const char* const kPrunerProfiles[] = {"reference", "uv-0.8.19", "pr-20116"};
+  static const char* const kLinkModes[] = {"hardlink", "copy", "symlink"};
+  static const char* const kSetupOps[] = {"install", "refresh", "prune", "age"};
+  h::RunConfig c;
+  const int actors = in.ConsumeIntegralInRange<int>(2, 4);
+  for (int i = 0; i < actors; ++i) {
+    h::ActorSpec a;
+    a.role = kActorRoles[in.ConsumeIntegralInRange<int>(0, 4)];
+    a.name = a.role + std::to_string(i);
+    const bool removes = a.role == "prune" || a.role == "clean";
+    a.profile = removes ? kPrunerProfiles[in.ConsumeIntegralInRange<int>(0, 2)] : "reference";
+    a.package = in.ConsumeBool() ? "demo" : "other";
+    a.link_mode = kLinkModes[in.ConsumeIntegralInRange<int>(0, 2)];
+    c.actors.push_back(a);
+  }
+  const int setups = in.ConsumeIntegralInRange<int>(0, 3);
+  for (int i = 0; i < setups; ++i) {
+    h::SetupOp op;
+    op.op = kSetupOps[in.ConsumeIntegralInRange<int>(0, 3)];
+    op.package = in.ConsumeBool() ? "demo" : "other";
+    op.age_seconds = in.ConsumeIntegralInRange<int64_t>(0, 3 * 3600);
+    c.setup.push_back(op);
+  }
+  c.grace_seconds = in.ConsumeBool() ? 0 : 3600;
+  c.kill_probability = in.ConsumeBool() ? 0.0 : in.ConsumeIntegralInRange<int>(1, 15) / 100.0;
+  c.fixture_files = in.ConsumeIntegralInRange<int>(1, 3);
+  c.max_steps = 2000;
+  return c;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  const h::RunConfig config = ConsumeConfig(in);
+  const uint64_t seed = in.ConsumeIntegral<uint32_t>();
+  if (prunecheck::Status valid = h::Validate(config); !valid.ok()) {
+    std::fprintf(stderr, "schedule: the fuzz target built an invalid config: %s\n", valid.ToString().c_str());
+    std::abort();
+  }
+  BytesStrategy strategy(in);
+  h::RunOptions options;
+  options.transport = h::Transport::kMemory;
+  options.keep_failed = false;
+  h::RunResult r = h::RunControlled(config, strategy, seed, options);
+  if (!r.error.ok() || !r.passed) {
+    std::fprintf(stderr, "schedule: %s\nconfig: %s\nseed %llu, choices:",
+                 r.error.ok() ? "invariant violated" : "the harness could not carry out the run",
+                 h::ToJson(config).dump().c_str(), static_cast<unsigned long long>(seed));
+    for (int choice : r.choices) std::fprintf(stderr, " %d", choice);
+    std::fprintf(stderr, "\n%s\n", h::Summary(config, r).c_str());
+    std::abort();
+  }
+  return 0;
+}
