@@ -17,6 +17,8 @@
 #include "pruner/base/local_time_zone.h"
 #include "harness/cli/run_command.h"
 #include "harness/engine/controlled_run.h"
+#include "harness/engine/explorer.h"
+#include "harness/engine/explore_result.h"
 #include "harness/engine/free_run.h"
 #include "harness/engine/interrupt.h"
 #include "harness/engine/run_report.h"
@@ -73,6 +75,8 @@ struct ExploreArgs {
   std::string save_failure;  // directory for the failing run as a scenario file
   std::string base_dir = DefaultRunBaseDir();
   int progress_every = 0;  // 0: every ~2 s
+  int jobs = 0;            // 0: one per core
+  std::string shard;       // "I/N", empty: all runs
   bool fresh_processes = false;  // explore: no CacheActorPool
 };
 
@@ -166,139 +170,134 @@ std::string ShellQuote(const std::string& s) {
   return q + "'";
 }
 
+// Parses "I/N" (0 <= I < N).
+Result<std::pair<int, int>> ParseShard(const std::string& text) {
+  const size_t slash = text.find('/');
+  int i = -1, n = -1;
+  auto parse = [](const std::string& t, int* out) {
+    if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    *out = std::stoi(t);
+    return true;
+  };
+  if (slash == std::string::npos || !parse(text.substr(0, slash), &i) || !parse(text.substr(slash + 1), &n) ||
+      n < 1 || i >= n) {
+    return Status(StatusCode::kInvalidInput, "--shard '" + text + "': expected I/N with 0 <= I < N");
+  }
+  return std::make_pair(i, n);
+}
+
 int Explore(const ExploreArgs& a, const std::string& self, const std::string& cache_actor) {
   Result<RunConfig> config = BuildConfig(a);
   if (!config.ok()) {
     std::fprintf(stderr, "prunecheck explore: %s\n", config.status().ToString().c_str());
     return kBadInput;
   }
-  Result<std::unique_ptr<Strategy>> strategy = MakeStrategy(a.strategy, a.seed);
-  if (!strategy.ok()) {
-    std::fprintf(stderr, "prunecheck explore: --strategy: %s\n", strategy.status().ToString().c_str());
+  ExplorerOptions eo;
+  eo.strategy = a.strategy;
+  eo.seed = a.seed;
+  eo.runs = a.runs;
+  eo.jobs = a.jobs > 0 ? a.jobs : DefaultJobs();
+  if (!a.shard.empty()) {
+    Result<std::pair<int, int>> shard = ParseShard(a.shard);
+    if (!shard.ok()) {
+      std::fprintf(stderr, "prunecheck explore: %s\n", shard.status().ToString().c_str());
+      return kBadInput;
+    }
+    eo.shard_index = shard->first;
+    eo.shard_count = shard->second;
+  }
+  eo.run.transport = *ParseTransport(a.transport);  // CLI11 checked the name
+  eo.run.cache_actor = cache_actor;
+  eo.run.base_dir = a.base_dir;
+  eo.run.keep = a.keep;
+  eo.pooled = !a.fresh_processes;
+  eo.minimize = a.minimize;
+  eo.keep_going = a.keep_going;
+  eo.progress_every = a.progress_every;
+  if (Status v = ValidateExplorerOptions(eo); !v.ok()) {
+    std::fprintf(stderr, "prunecheck explore: %s\n", v.ToString().c_str());
     return kBadInput;
   }
-  RunOptions options;
-  options.transport = *ParseTransport(a.transport);  // CLI11 checked the name
-  options.cache_actor = cache_actor;
-  options.base_dir = a.base_dir;
-  options.keep = a.keep;
-  RunDirectoryReaper reaper;  // passed runs' directories go while the next run goes on
-  options.reaper = &reaper;
-  std::unique_ptr<CacheActorPool> pool = MakePool(a.fresh_processes, options.transport, cache_actor);
-  options.pool = pool.get();
-
-  std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs, %s transport\n",
+  std::printf("prunecheck explore: %zu actors, strategy %s, seed %llu, up to %d runs%s, %d job%s, %s transport\n",
               config->actors.size(), a.strategy.c_str(), static_cast<unsigned long long>(a.seed), a.runs,
+              eo.shard_count > 1 ? (" (shard " + a.shard + ")").c_str() : "", eo.jobs, eo.jobs == 1 ? "" : "s",
               a.transport.c_str());
   std::fflush(stdout);
-  const auto start = std::chrono::steady_clock::now();
-  auto last_progress = start;
-  int failures = 0;
-  int done = 0;
+  eo.on_progress = [](const ExploreProgress& p) {
+    std::printf("  %d/%d runs, %d failing, %.0f schedules/s\n", p.done, p.planned, p.failing,
+                p.seconds > 0 ? p.done / p.seconds : 0.0);
+    std::fflush(stdout);
+  };
   nlohmann::json results = nlohmann::json::array();
-  for (int i = 0; i < a.runs; ++i) {
-    const uint64_t run_seed = a.seed + static_cast<uint64_t>(i);
-    RunResult r = RunControlled(*config, **strategy, run_seed, options);
-    ++done;
-    if (InterruptSignal() != 0) {
-      std::printf("prunecheck explore: interrupted after %d runs (seed %llu was running); nothing left behind\n",
-                  done - 1, static_cast<unsigned long long>(run_seed));
-      std::fflush(stdout);
-      reaper.Drain();  // "nothing left behind" includes the passed runs' directories
-      ExitBySignal();
+  eo.on_failure = [&](const ExploreFailure& f, CacheActorPool* pool) {
+    std::printf("run %d (seed %llu, strategy %s): %s", f.index, static_cast<unsigned long long>(f.seed),
+                a.strategy.c_str(), Summary(*config, f.result).c_str());
+    if (f.minimized) {
+      std::printf("minimized: %zu -> %zu steps in %d replays\n", f.original_steps, f.result.choices.size(),
+                  f.minimize_replays);
     }
-    if (!r.error.ok()) {
-      std::fprintf(stderr, "prunecheck explore: run %d (seed %llu) could not run: %s\n", i,
-                   static_cast<unsigned long long>(run_seed), r.error.ToString().c_str());
-      if (r.run_dir_kept) std::fprintf(stderr, "  run directory kept: %s\n", r.run_dir.c_str());
-      return kHarnessError;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if ((a.progress_every > 0 && done % a.progress_every == 0) ||
-        (a.progress_every == 0 && now - last_progress > std::chrono::seconds(2))) {
-      double secs = std::chrono::duration<double>(now - start).count();
-      std::printf("  %d/%d runs, %d failing, %.0f schedules/s\n", done, a.runs, failures, done / secs);
-      std::fflush(stdout);
-      last_progress = now;
-    }
-    const bool exhausted = (*strategy)->exhausted();
-    if (r.passed) {
-      if (exhausted) {
-        std::printf("  %s: schedule space exhausted after %d runs\n", a.strategy.c_str(), done);
-        break;
-      }
-      continue;
-    }
-    ++failures;
-    std::printf("run %d (seed %llu, strategy %s): %s", i, static_cast<unsigned long long>(run_seed),
-                a.strategy.c_str(), Summary(*config, r).c_str());
-    Trace trace = MakeTrace(*config, r, run_seed, a.strategy + " run " + std::to_string(i), options.transport);
-    if (a.minimize) {
-      const std::string invariant = r.violations.front().invariant;
-      RunConfig replay_config = ReplayConfig(trace);
-      RunOptions quiet = options;
-      quiet.keep = false;
-      quiet.keep_failed = false;
-      int attempts = 0;
-      std::vector<int> smaller = MinimizeChoices(
-          r.choices,
-          [&](const std::vector<int>& candidate) {
-            if (InterruptSignal() != 0) return false;
-            ++attempts;
-            std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(candidate);
-            RunResult rr = RunControlled(replay_config, *replay, run_seed, quiet);
-            for (const HarnessViolation& v : rr.violations) {
-              if (v.invariant == invariant) return true;
-            }
-            return false;
-          },
-          200);
-      if (InterruptSignal() != 0) {
-        reaper.Drain();
-        ExitBySignal();
-      }
-      // Re-run the minimized schedule once more to record its own trace.
-      std::unique_ptr<ReplayStrategy> replay = MakeReplayStrategy(smaller);
-      RunOptions keep_opts = options;
-      keep_opts.keep = true;
-      RunResult mr = RunControlled(replay_config, *replay, run_seed, keep_opts);
-      if (!mr.passed) {
-        std::printf("minimized: %zu -> %zu steps in %d replays\n", r.choices.size(), mr.choices.size(), attempts);
-        if (!a.keep) {
-          std::error_code rm_ec;
-          std::filesystem::remove_all(r.run_dir, rm_ec);  // the minimized run's directory supersedes it
-        }
-        r = std::move(mr);
-        trace = MakeTrace(replay_config, r, run_seed, trace.strategy + " (minimized)", options.transport);
-        trace.choices = r.choices;
-      }
-    }
-    std::string trace_path = !a.trace_out.empty() ? a.trace_out
-                             : r.run_dir_kept     ? r.run_dir + "/trace.json"
-                                                  : "prunecheck-trace.json";
-    Status w = WriteTrace(trace, trace_path);
+    std::string trace_path = !a.trace_out.empty()      ? a.trace_out
+                             : f.result.run_dir_kept   ? f.result.run_dir + "/trace.json"
+                                                       : "prunecheck-trace.json";
+    Status w = WriteTrace(f.trace, trace_path);
     if (!w.ok()) std::fprintf(stderr, "prunecheck: %s\n", w.ToString().c_str());
     std::printf("trace: %s\nevent digest: %s\nreproduce with:\n  %s replay %s\n", trace_path.c_str(),
-                r.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
+                f.result.event_digest.c_str(), ShellQuote(self).c_str(), ShellQuote(trace_path).c_str());
     if (!a.save_failure.empty()) {
       ScenarioRunOptions so{a.transport, a.transport, cache_actor, a.base_dir, false};
-      so.pool = pool.get();
-      Result<SavedScenario> saved = SaveFailureScenario(trace, a.save_failure, so);
+      so.pool = pool;
+      Result<SavedScenario> saved = SaveFailureScenario(f.trace, a.save_failure, so);
       if (!saved.ok()) std::fprintf(stderr, "prunecheck: --save-failure: %s\n", saved.status().ToString().c_str());
       if (saved.ok()) std::printf("scenario: %s\n  %s run %s\n", saved->path.c_str(), ShellQuote(self).c_str(), ShellQuote(saved->path).c_str());
     }
-    if (!a.json_out.empty()) results.push_back(ResultJson(*config, r, run_seed, a.strategy));
-    if (!a.keep_going) break;
+    nlohmann::json j = ResultJson(*config, f.result, f.seed, a.strategy);
+    j["run_index"] = f.index;
+    results.push_back(j);
+    std::fflush(stdout);
+  };
+  ExploreResult er = Explore(*config, eo);
+  if (er.interrupted) {
+    std::printf("prunecheck explore: interrupted after %d runs; nothing left behind\n", er.done);
+    std::fflush(stdout);
+    ExitBySignal();
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("prunecheck explore: %d runs in %.1f s (%.0f schedules/s), %d failing\n", done, secs, done / secs,
-              failures);
+  if (!er.error.ok()) {
+    std::fprintf(stderr, "prunecheck explore: run %d (seed %llu) could not run: %s\n", er.error_index,
+                 static_cast<unsigned long long>(a.seed + static_cast<uint64_t>(er.error_index)),
+                 er.error.ToString().c_str());
+    if (!er.error_run_dir.empty()) std::fprintf(stderr, "  run directory kept: %s\n", er.error_run_dir.c_str());
+    return kHarnessError;
+  }
+  if (er.covered()) {
+    std::printf("  %s: schedule space exhausted after %d runs\n", a.strategy.c_str(), er.done);
+  } else if (er.exhausted) {
+    std::printf("  %s: no further schedules after %d runs, but %d runs diverged from their recorded prefix (the "
+                "actors did not repeat themselves): not a complete search\n",
+                a.strategy.c_str(), er.done, er.diverged_runs);
+  }
+  if (er.out_of_time) std::printf("  stopped at the time budget\n");
+  std::printf("prunecheck explore: %d runs in %.1f s (%.0f schedules/s), %d failing\n", er.done, er.seconds,
+              er.seconds > 0 ? er.done / er.seconds : 0.0, er.failing);
   if (!a.json_out.empty()) {
+    nlohmann::ordered_json j;
+    j["format"] = kExploreResultFormat;
+    j["strategy"] = a.strategy;
+    j["seed"] = a.seed;
+    j["runs_planned"] = a.runs;
+    j["shard"] = {{"index", eo.shard_index}, {"count", eo.shard_count}};
+    j["runs"] = er.done;
+    j["failing"] = er.failing;
+    j["seconds"] = er.seconds;
+    j["exhausted"] = er.covered();
+    j["failures"] = results;
     std::ofstream out(a.json_out);
-    out << nlohmann::json{{"runs", done}, {"failing", failures}, {"seconds", secs}, {"failures", results}}.dump(2)
-        << "\n";
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "prunecheck explore: --json %s: cannot write\n", a.json_out.c_str());
+      return kHarnessError;
+    }
   }
-  return failures == 0 ? kPass : kViolation;
+  return er.failing == 0 ? kPass : kViolation;
 }
 
 int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_actor) {
@@ -403,6 +402,57 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   return last.passed ? kPass : kViolation;
 }
 
+// `prunecheck merge A.json B.json ...`: joins explore --json results of shards.
+int Merge(const std::vector<std::string>& inputs, const std::string& json_out) {
+  constexpr std::uintmax_t kMaxResultBytes = 256u << 20;
+  std::vector<nlohmann::json> results;
+  for (const std::string& path : inputs) {
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec || size > kMaxResultBytes) {
+      std::fprintf(stderr, "prunecheck merge: %s: %s\n", path.c_str(),
+                   ec ? ec.message().c_str() : "larger than 256 MiB: not a result file");
+      return kBadInput;
+    }
+    std::ifstream in(path);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (!in.good() && !in.eof()) {
+      std::fprintf(stderr, "prunecheck merge: %s: cannot read\n", path.c_str());
+      return kBadInput;
+    }
+    if (j.is_discarded()) {
+      std::fprintf(stderr, "prunecheck merge: %s: not valid JSON\n", path.c_str());
+      return kBadInput;
+    }
+    results.push_back(std::move(j));
+  }
+  Result<nlohmann::ordered_json> merged = MergeExploreResults(results, inputs);
+  if (!merged.ok()) {
+    std::fprintf(stderr, "prunecheck merge: %s\n", merged.status().ToString().c_str());
+    return kBadInput;
+  }
+  const nlohmann::ordered_json& m = *merged;
+  std::printf("prunecheck merge: %zu results, %lld runs, %lld failing%s\n", inputs.size(),
+              m["runs"].get<long long>(), m["failing"].get<long long>(),
+              m["complete"].get<bool>() ? "" : " (not every shard is present)");
+  if (!m["failures"].empty()) {
+    const auto& f = m["failures"][0];
+    std::printf("first failing run: %lld (seed %llu)\n", f["run_index"].get<long long>(),
+                f.contains("seed") ? f["seed"].get<unsigned long long>() : 0ull);
+  }
+  if (!json_out.empty()) {
+    std::ofstream out(json_out);
+    out << m.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "prunecheck merge: --json %s: cannot write\n", json_out.c_str());
+      return kHarnessError;
+    }
+  } else {
+    std::printf("%s\n", m.dump(2).c_str());
+  }
+  return m["failing"].get<long long>() == 0 ? kPass : kViolation;
+}
+
 }  // namespace
 }  // namespace prunecheck::harness
 
@@ -462,6 +512,11 @@ int main(int argc, char** argv) {
   explore->add_option("--trace-out", ex.trace_out, "write the failing run's trace here");
   explore->add_option("--save-failure", ex.save_failure, "also write the (minimized) failing run as a scenario file in this directory");
   explore->add_option("--progress-every", ex.progress_every, "print progress every N runs (default: every 2 s)");
+  explore->add_option("--jobs", ex.jobs,
+                      "parallel workers (default: one per core); the result per seed does not depend on it; dfs "
+                      "runs on one")
+      ->check(CLI::Range(1, 1024));
+  explore->add_option("--shard", ex.shard, "run only the runs i with i % N == I (CI jobs; join with `merge`): I/N");
   explore->add_flag("--fresh-processes", ex.fresh_processes,
                     "start a fresh cache-actor process per actor per run instead of reusing serving ones");
 
@@ -500,6 +555,12 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<RunCommand> run = AddRunCommand(app, [&] { return cache_actor; });
 
+  std::vector<std::string> merge_inputs;
+  std::string merge_json;
+  CLI::App* merge = app.add_subcommand("merge", "join the --json results of `explore --shard I/N` jobs");
+  merge->add_option("results", merge_inputs, "explore --json result files")->required()->check(CLI::ExistingFile);
+  merge->add_option("--json", merge_json, "write the merged result here (default: print it)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -522,6 +583,7 @@ int main(int argc, char** argv) {
     return Stress(st, fo, cache_actor);
   }
   if (run->parsed()) return run->Execute();
+  if (merge->parsed()) return Merge(merge_inputs, merge_json);
   if (replay->parsed()) {
     return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh,
                   replay_base_dir);

@@ -212,7 +212,11 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     }
     const int a = strategy.Pick(state);
     if (a < 0 || static_cast<size_t>(a) >= n) {
-      result.error = Status(StatusCode::kInvalidInput, "strategy " + strategy.name() + " picked no actor");
+      // The strategy's error channel says why it could not go on (a script
+      // that cannot be followed); without one, this is a strategy bug.
+      result.error = !strategy.error().ok() ? strategy.error()
+                                            : Status(StatusCode::kInvalidInput,
+                                                     "strategy " + strategy.name() + " picked no actor");
       break;
     }
     const size_t ai = static_cast<size_t>(a);

@@ -1,7 +1,8 @@
 // Running a scenario and judging it against its expected verdict.
 //
-// Every run of the scenario's schedule is one RunControlled (run i with seed
-// + i). Only the invariants the scenario checks count. The verdict:
+// The scenario's schedule is explored by the Explorer (harness/engine/
+// explorer.h): run i with seed + i, and for random and pct its own strategy
+// seeded from (seed, i). Only the invariants the scenario checks count. The verdict:
 //   expect = "pass"       every run is free of checked violations
 //   expect = INVARIANT    some run violates INVARIANT (the first such run ends
 //                         the search; other violations are reported, not judged)
@@ -32,6 +33,7 @@ struct ScenarioRunOptions {
   // Process transport: serving cache-actor processes reused across runs
   // (RunOptions::pool). nullptr: a fresh process per actor per run.
   CacheActorPool* pool = nullptr;
+  int jobs = 1;  // parallel workers for random/pct schedules (engine/explorer.h)
 };
 
 struct ScenarioOutcome {

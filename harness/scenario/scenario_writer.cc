@@ -57,7 +57,10 @@ class RecordingStrategy final : public Strategy {
     picks.push_back(a);
     return a;
   }
-  bool EndRun(int steps) override { return inner_.EndRun(steps); }
+  void EndRun(int steps) override { inner_.EndRun(steps); }
+  bool exhausted() const override { return inner_.exhausted(); }
+  Status error() const override { return inner_.error(); }
+  bool diverged() const override { return inner_.diverged(); }
 
   std::vector<SchedulingState> states;  // the state of each pick
   std::vector<int> picks;

@@ -21,7 +21,8 @@
 //
 // A script that cannot be followed — the actor has finished, was killed, or
 // already passed the point — is an error naming the step: Pick returns -1
-// (the engine then stops the run) and error() says why.
+// (the engine then stops the run) and error() (Strategy's error channel)
+// says why.
 //
 // PointTracker counts arrivals at yield points from the states the engine
 // shows (SchedulingState::points); the scenario writer uses it to turn a
@@ -88,8 +89,10 @@ class ScriptStrategy final : public Strategy {
   void BeginRun() override;
   int Pick(const SchedulingState& state) override;
 
-  // Set when the script could not be followed; names the step.
-  const std::string& error() const { return error_; }
+  // Not OK when the script could not be followed; names the step.
+  Status error() const override {
+    return error_.empty() ? Status() : Status(StatusCode::kInvalidInput, error_);
+  }
   // True once every step of the script was carried out.
   bool completed() const { return next_ >= steps_.size(); }
 

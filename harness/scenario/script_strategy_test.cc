@@ -104,7 +104,7 @@ TEST(ScriptStrategy, FollowsUntilAndToEndThenFinishes) {
   std::vector<int> choices = p.Run(st);
   // installer a->b->c->b (3 steps), pruner x->y->end (2), then installer finishes (2).
   EXPECT_EQ(choices, (std::vector<int>{0, 0, 0, 1, 1, 0, 0}));
-  EXPECT_TRUE(st.error().empty()) << st.error();
+  EXPECT_TRUE(st.error().ok()) << st.error().ToString();
   EXPECT_TRUE(st.completed());
 }
 
@@ -115,7 +115,7 @@ TEST(ScriptStrategy, UntilWithoutCountMeansTheNextArrival) {
   // "until a": already there (0 steps); "until b": 1 step; "until b" again: already there.
   EXPECT_EQ(choices[0], 0);
   EXPECT_EQ(choices[1], 1);
-  EXPECT_TRUE(st.error().empty()) << st.error();
+  EXPECT_TRUE(st.error().ok()) << st.error().ToString();
 }
 
 TEST(ScriptStrategy, AFinishedActorIsAnErrorNamingTheStep) {
@@ -125,7 +125,7 @@ TEST(ScriptStrategy, AFinishedActorIsAnErrorNamingTheStep) {
   ScriptStrategy st(steps);
   std::vector<int> choices = p.Run(st);
   EXPECT_EQ(choices.back(), -1);
-  EXPECT_EQ(st.error(),
+  EXPECT_EQ(st.error().message(),
             "f.toml:3:4: script step 2 (\"installer\") cannot be followed: installer has already finished (it ended, "
             "or a fault killed it)");
 }
@@ -134,14 +134,14 @@ TEST(ScriptStrategy, APointNeverReachedIsAnError) {
   Program p({{"a", "b"}, {"x"}});
   ScriptStrategy st(Steps({"installer until zzz"}));
   p.Run(st);
-  EXPECT_THAT(st.error(), HasSubstr("installer finished without arriving at zzz"));
+  EXPECT_THAT(st.error().message(), HasSubstr("installer finished without arriving at zzz"));
 }
 
 TEST(ScriptStrategy, APointAlreadyPassedIsAnError) {
   Program p({{"a", "b", "c"}, {"x"}});
   ScriptStrategy st(Steps({"installer until c", "installer until b#1"}));
   p.Run(st);
-  EXPECT_THAT(st.error(), HasSubstr("installer already passed b #1"));
+  EXPECT_THAT(st.error().message(), HasSubstr("installer already passed b #1"));
 }
 
 TEST(ScriptStrategy, ABlockedActorLetsOthersRunThenRetries) {
@@ -152,21 +152,21 @@ TEST(ScriptStrategy, ABlockedActorLetsOthersRunThenRetries) {
   // pruner retries (blocked), installer helps, pruner retries, installer
   // helps and finishes, pruner runs its two steps.
   EXPECT_EQ(choices, (std::vector<int>{1, 0, 1, 0, 1, 1}));
-  EXPECT_TRUE(st.error().empty()) << st.error();
+  EXPECT_TRUE(st.error().ok()) << st.error().ToString();
 }
 
 TEST(ScriptStrategy, BeginRunStartsOver) {
   ScriptStrategy st(Steps({"installer to end", "installer"}));
   Program p1({{"a"}, {"x"}});
   p1.Run(st);
-  EXPECT_FALSE(st.error().empty());
+  EXPECT_FALSE(st.error().ok());
   Program p2({{"a", "b"}, {"x"}});
   ScriptStrategy ok(Steps({"installer until b", "installer"}));
   p2.Run(ok);
-  EXPECT_TRUE(ok.error().empty());
+  EXPECT_TRUE(ok.error().ok());
   Program p3({{"a", "b"}, {"x"}});
   p3.Run(ok);
-  EXPECT_TRUE(ok.error().empty()) << ok.error();
+  EXPECT_TRUE(ok.error().ok()) << ok.error().ToString();
 }
 
 TEST(PointTracker, CountsArrivalsOfThePickedActorOnly) {

@@ -25,8 +25,10 @@
 // a missing entry counting as infinity: every EndRun makes it
 // lexicographically smaller (a clean run extends it, then decrements; a
 // divergent run zeroes the tail, then decrements below it), and with runs
-// of bounded length such vectors cannot shrink forever. Such events are not
-// reported: Strategy has no accessor for them.
+// of bounded length such vectors cannot shrink forever. Such a run reports
+// diverged(), as ReplayStrategy does; after one, exhausted() only means
+// "nothing left to try", not "every schedule within the bound was run", and
+// the Explorer says so instead of claiming the space exhausted.
 
 #include <algorithm>
 #include <cstddef>
@@ -58,6 +60,7 @@ class DfsStrategy final : public Strategy {
     pos_ = 0;
     preemptions_ = 0;
     off_script_ = false;
+    diverged_ = false;
   }
 
   int Pick(const SchedulingState& state) override {
@@ -77,6 +80,7 @@ class DfsStrategy final : public Strategy {
       // finish this run on defaults.
       stack_.resize(pos_);
       off_script_ = true;
+      diverged_ = true;
     }
 
     ChoicePoint cp;
@@ -99,11 +103,12 @@ class DfsStrategy final : public Strategy {
     return stack_.back().chosen;
   }
 
-  bool EndRun(int steps_taken) override {
+  void EndRun(int steps_taken) override {
     (void)steps_taken;
     if (pos_ < stack_.size()) {
       // The run ended before the recorded prefix did.
       stack_.resize(pos_);
+      diverged_ = true;
     }
     while (!stack_.empty() && stack_.back().remaining.empty()) stack_.pop_back();
     pos_ = 0;
@@ -111,15 +116,15 @@ class DfsStrategy final : public Strategy {
     off_script_ = false;
     if (stack_.empty()) {
       exhausted_ = true;
-      return false;
+      return;
     }
     ChoicePoint& top = stack_.back();
     top.chosen = top.remaining.front();
     top.remaining.erase(top.remaining.begin());
-    return true;
   }
 
   bool exhausted() const override { return exhausted_; }
+  bool diverged() const override { return diverged_; }
 
  private:
   const int bound_;
@@ -128,6 +133,7 @@ class DfsStrategy final : public Strategy {
   int preemptions_ = 0;  // preemptions so far in this run
   bool off_script_ = false;  // this run diverged from the record
   bool exhausted_ = false;
+  bool diverged_ = false;    // this run could not replay its recorded prefix
 };
 
 }  // namespace

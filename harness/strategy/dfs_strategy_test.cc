@@ -14,9 +14,9 @@ namespace {
 
 struct Exploration {
   std::vector<std::vector<int>> schedules;  // in run order
-  bool ended = false;                       // EndRun returned false
+  bool ended = false;                       // exhausted() turned true
   bool bad_pick = false;
-  bool more_after_false = false;            // EndRun went on returning true after a false
+  bool diverged = false;                    // some run reported diverged()
 };
 
 Exploration Explore(Strategy& s, const std::vector<int>& program, int max_runs = 100000) {
@@ -27,6 +27,7 @@ Exploration Explore(Strategy& s, const std::vector<int>& program, int max_runs =
     e.bad_pick = e.bad_pick || r.bad_pick;
     e.schedules.push_back(r.choices);
     e.ended = !r.more;
+    e.diverged = e.diverged || s.diverged();
     EXPECT_EQ(s.exhausted(), e.ended);
   }
   return e;
@@ -98,7 +99,7 @@ TEST(DfsStrategyTest, ThreeByTwoUnboundedCount) {
   EXPECT_EQ(Explore(*s, {2, 2, 2}).schedules.size(), 90u);  // 6! / (2! 2! 2!)
 }
 
-TEST(DfsStrategyTest, EndRunFalseExactlyOnceAtTheEnd) {
+TEST(DfsStrategyTest, ExhaustedExactlyOnceAtTheEnd) {
   auto s = MakeDfsStrategy(1);
   int falses = 0;
   int runs = 0;
@@ -122,7 +123,7 @@ TEST(DfsStrategyTest, BlockedOnlyStatesPickLowestBlockedWithoutAlternatives) {
   st.last = 1;
   st.blocked.clear();
   EXPECT_EQ(s->Pick(st), -1);
-  EXPECT_FALSE(s->EndRun(1));
+  s->EndRun(1);
   EXPECT_TRUE(s->exhausted());
 }
 
@@ -134,7 +135,28 @@ TEST(DfsStrategyTest, PicksEnabledOverBlocked) {
   st.enabled = {2};
   st.blocked = {0, 1};
   EXPECT_EQ(s->Pick(st), 2);
-  EXPECT_FALSE(s->EndRun(1));
+  s->EndRun(1);
+  EXPECT_TRUE(s->exhausted());
+}
+
+TEST(DfsStrategyTest, ADeterministicProgramNeverDiverges) {
+  auto s = MakeDfsStrategy(2);
+  Exploration e = Explore(*s, {2, 2, 1});
+  EXPECT_TRUE(e.ended);
+  EXPECT_FALSE(e.diverged);
+}
+
+TEST(DfsStrategyTest, ReportsDivergenceWhenTheProgramChangesShape) {
+  // Run 2 replays run 1's prefix against a program with one step fewer for
+  // actor 0: the recorded choice is not runnable, so the run diverged, and
+  // the next clean run clears the flag again.
+  auto s = MakeDfsStrategy(2);
+  toy::RunToy(*s, {2, 1});
+  EXPECT_FALSE(s->diverged());
+  toy::RunToy(*s, {0, 1});
+  EXPECT_TRUE(s->diverged());
+  s->BeginRun();
+  EXPECT_FALSE(s->diverged());
 }
 
 TEST(DfsStrategyTest, SurvivesANondeterministicProgram) {

@@ -42,7 +42,7 @@ bool ParseInt(std::string_view s, int* out) {
 
 }  // namespace
 
-Result<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, uint64_t seed) {
+Result<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, uint64_t seed, int pct_steps_estimate) {
   const std::string_view s(spec);
   const size_t colon = s.find(':');
   const std::string_view kind = s.substr(0, colon);
@@ -59,7 +59,7 @@ Result<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, uint64_t
   if (kind == "pct") {
     const int depth = has_param ? param : kDefaultPctDepth;
     if (depth < 1) return Invalid(spec, "pct depth must be at least 1");
-    return MakePctStrategy(seed, depth);
+    return MakePctStrategy(seed, depth, pct_steps_estimate);
   }
   if (kind == "dfs") {
     return MakeDfsStrategy(has_param ? param : kDefaultDfsBound);

@@ -61,13 +61,12 @@ class PctStrategy final : public Strategy {
     return best;
   }
 
-  bool EndRun(int steps_taken) override {
+  void EndRun(int steps_taken) override {
     // k is the largest step count actually observed; initial_steps is only
     // the guess used before the first run.
     max_observed_ = std::max(max_observed_, steps_taken);
     if (max_observed_ > 0) k_ = max_observed_;
     need_setup_ = true;
-    return true;
   }
 
  private:

@@ -7,7 +7,7 @@
 //   pct     Burckhardt et al., ASPLOS'10: random priorities, depth-1 change
 //           points drawn over the step count observed in earlier runs
 //   dfs     bounded exhaustive search over schedules with at most `bound`
-//           preemptions; NextRun() says when the space is exhausted
+//           preemptions; exhausted() says when it has nothing left to offer
 //   replay  the choices of a recorded trace (lenient: see ReplayStrategy)
 //
 // Thread-safety: not thread-safe; one engine drives one strategy.
@@ -42,11 +42,24 @@ class Strategy {
   // them; a blocked actor is only chosen when no actor is enabled (it retries
   // its lock), unless the strategy explores that deliberately.
   virtual int Pick(const SchedulingState& state) = 0;
-  // Called after each run with the number of steps it took. Returns false
-  // when the strategy has no further distinct schedule to offer (dfs).
-  virtual bool EndRun(int steps_taken) { (void)steps_taken; return true; }
-  // True once an exhaustive strategy has covered its whole space.
+  // Called after each run with the number of steps it took.
+  virtual void EndRun(int steps_taken) { (void)steps_taken; }
+  // The one exhaustion signal: true once the strategy has no further
+  // distinct schedule to offer (dfs). Checked after EndRun. It does not by
+  // itself mean the space was covered: a run that diverged() (the program
+  // did not repeat itself) cost completeness, so "schedule space exhausted"
+  // may only be claimed when exhausted() and no run diverged
+  // (docs/design.md §7).
   virtual bool exhausted() const { return false; }
+  // The error channel: not OK when the schedule cannot be followed (a script
+  // step names an actor that finished or a point it already passed). Pick
+  // then returns -1, the engine ends the run and reports this status as the
+  // run's error. Cleared by BeginRun.
+  virtual Status error() const { return Status(); }
+  // True when the run just ended did not follow the strategy's own record
+  // (replay: a recorded actor was not runnable; dfs: the recorded prefix
+  // could not be replayed). Cleared by BeginRun.
+  virtual bool diverged() const { return false; }
 };
 
 std::unique_ptr<Strategy> MakeRandomStrategy(uint64_t seed);
@@ -60,13 +73,11 @@ std::unique_ptr<Strategy> MakeDfsStrategy(int preemption_bound);
 class ReplayStrategy;
 std::unique_ptr<ReplayStrategy> MakeReplayStrategy(std::vector<int> choices);
 
-class ReplayStrategy : public Strategy {
- public:
-  virtual bool diverged() const = 0;
-};
+class ReplayStrategy : public Strategy {};
 
 // Parses "random", "pct", "pct:3" (depth), "dfs", "dfs:2" (preemption bound).
-Result<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, uint64_t seed);
+// pct_steps_estimate: pct's step-count estimate k before it has seen a run.
+Result<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, uint64_t seed, int pct_steps_estimate = 64);
 
 // Shrinks a failing choice sequence: tries dropping chunks of steps and
 // replacing preemptions (a switch away from an actor that could continue)

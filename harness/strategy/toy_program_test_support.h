@@ -15,7 +15,7 @@ namespace prunecheck::harness::toy {
 
 struct ToyRun {
   std::vector<int> choices;
-  bool more = true;          // what EndRun returned
+  bool more = true;          // !exhausted() after EndRun
   bool bad_pick = false;     // the strategy picked someone not enabled
 };
 
@@ -41,7 +41,8 @@ inline ToyRun RunToy(Strategy& strategy, const std::vector<int>& steps_per_actor
     state.last = pick;
     ++state.step;
   }
-  run.more = strategy.EndRun(static_cast<int>(run.choices.size()));
+  strategy.EndRun(static_cast<int>(run.choices.size()));
+  run.more = !strategy.exhausted();
   return run;
 }
 

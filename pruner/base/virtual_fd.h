@@ -7,14 +7,16 @@
 // virtual number is registered here with its owner, and Fd::reset() looks the
 // owner up. Numbers start at kFirstVirtualFd, above any kernel descriptor
 // (the default RLIMIT_NOFILE hard limit is 1 << 20), and are unique in the
-// process across all owners; the lowest free number is reused first.
+// process across all owners. The number space is split into shards, each
+// with its own mutex; a thread allocates from its own shard (lowest free
+// number first), so parallel explorer workers do not serialize here.
 //
 // An owner that is destroyed while Fds still hold its numbers calls
 // OrphanVirtualFd() for each: closing such an Fd later only frees the number
 // (which is not reused before then, so a stale Fd never closes a stranger's).
 //
-// Thread-safety: thread-safe (one process-wide mutex, never held while
-// calling an owner).
+// Thread-safety: thread-safe (a mutex per shard, never held while calling
+// an owner).
 #pragma once
 
 #include <string>
