@@ -76,16 +76,19 @@ run_libfuzzer() {
               -artifact_prefix="$work/artifacts/")
   [ -n "$dict" ] && args+=(-dict="$dict")
   # New inputs land in the scratch dir first; the seeds and the kept corpus are read-only inputs.
-  local status=0
-  "$bin" "${args[@]}" "$work/new" "$corpus" "fuzz/corpus/$t" > "$work/log" 2>&1 || status=$?
-  local execs rate
+  local status=0 TIMEFORMAT='%U %S'
+  # bash's `time` gives the CPU seconds the fuzzer used: on a shared machine
+  # execs per CPU-second says what the target costs, exec/s what it got.
+  { time "$bin" "${args[@]}" "$work/new" "$corpus" "fuzz/corpus/$t" > "$work/log" 2>&1 || status=$?; } 2> "$work/cpu"
+  local execs rate cpu
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
+  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", s > 0 ? n / s : 0 }' "$work/cpu")
   local before after
   before=$(find "$corpus" -type f | wc -l)
   "$bin" -merge=1 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
   after=$(find "$corpus" -type f | wc -l)
-  report+=("$(printf '%-16s %10s execs %8s exec/s  corpus %5s (+%s)' "$t" "${execs:-?}" "${rate:-?}" "$after" $((after - before)))")
+  report+=("$(printf '%-16s %10s execs %8s exec/s %8s execs/CPU-s  corpus %5s (+%s)' "$t" "${execs:-?}" "${rate:-?}" "$cpu" "$after" $((after - before)))")
   local found=("$work"/artifacts/*)
   if [ "$status" -ne 0 ] || [ -e "${found[0]}" ]; then
     for f in "${found[@]}"; do
@@ -116,7 +119,7 @@ run_afl() {
   before=$(find "$corpus" -type f | wc -l)
   find "$work/out/default/queue" -maxdepth 1 -type f -name 'id:*' -exec cp -n {} "$corpus/" \; 2>/dev/null || true
   after=$(find "$corpus" -type f | wc -l)
-  report+=("$(printf '%-16s %10s execs %8s exec/s  corpus %5s (+%s)' "$t" "$execs" "$rate" "$after" $((after - before)))")
+  report+=("$(printf '%-16s %10s execs %8s exec/s %8s execs/CPU-s  corpus %5s (+%s)' "$t" "$execs" "$rate" "-" "$after" $((after - before)))")
   local f
   for f in "$work"/out/default/crashes/id:* "$work"/out/default/hangs/id:*; do
     [ -e "$f" ] && findings+=("$t: $f   (replay: $bin < '$f')")
@@ -137,6 +140,7 @@ if [ "$self_check" != only ]; then
     "run_$engine" "$t"
   done
   printf '%s\n' "${report[@]}"
+  echo "fuzz.sh: done ($(uptime | sed 's/.*load/load/'))"
 fi
 
 self_check_failed=no

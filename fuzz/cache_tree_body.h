@@ -258,11 +258,15 @@ inline void ApplyOp(const TreeHost& h, int root_fd, const TreeOp& op) {
       (void)WriteFile(fs, pfd, op.name + ".http", op.data);
       return;
     case TreeOp::kDeep: {
+      // One-letter levels: deep paths, not deep and long ones (a 300-level
+      // path of 300-byte names makes every path string of the tree 90 KB,
+      // and the target quadratic). Long names get their own op.
+      const std::string level = op.name.substr(0, 1);
       Fd cur;
       int at = pfd;
       for (int i = 0; i < op.number; ++i) {
-        if (!fs.MakeDir(at, op.name).ok()) return;
-        Result<Fd> next = fs.OpenDir(at, op.name);
+        if (!fs.MakeDir(at, level).ok()) return;
+        Result<Fd> next = fs.OpenDir(at, level);
         if (!next.ok()) return;
         cur = std::move(next).value();
         at = cur.get();

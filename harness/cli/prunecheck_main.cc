@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +24,8 @@
 #include "harness/engine/interrupt.h"
 #include "harness/engine/run_report.h"
 #include "harness/process/process_actor.h"
+#include "harness/scenario/matrix.h"
+#include "harness/scenario/mutation_score.h"
 #include "harness/scenario/scenario_writer.h"
 #include "harness/strategy/strategy.h"
 
@@ -402,6 +405,132 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   return last.passed ? kPass : kViolation;
 }
 
+struct MatrixArgs {
+  MatrixOptions options;
+  std::string transport = "memory";
+  std::string shard;
+  std::string json_out;
+  std::string markdown_out;
+};
+
+// `prunecheck matrix`: every client profile x pruner profile, explored.
+int Matrix(MatrixArgs m, const std::string& cache_actor) {
+  MatrixOptions& o = m.options;
+  if (o.clients.empty()) o.clients = RealProfiles();
+  if (o.pruners.empty()) o.pruners = RealProfiles();
+  if (o.jobs <= 0) o.jobs = DefaultJobs();
+  o.transport = *ParseTransport(m.transport);  // CLI11 checked the name
+  o.cache_actor = cache_actor;
+  if (!m.shard.empty()) {
+    Result<std::pair<int, int>> shard = ParseShard(m.shard);
+    if (!shard.ok()) {
+      std::fprintf(stderr, "prunecheck matrix: %s\n", shard.status().ToString().c_str());
+      return kBadInput;
+    }
+    o.shard_index = shard->first;
+    o.shard_count = shard->second;
+  }
+  if (Status v = ValidateMatrixOptions(o); !v.ok()) {
+    std::fprintf(stderr, "prunecheck matrix: %s\n", v.ToString().c_str());
+    return kBadInput;
+  }
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::fprintf(stderr, "prunecheck matrix: %zu clients x %zu pruners x %zu link modes, %s, up to %d schedules per cell, %d job%s, %s transport\n",
+               o.clients.size(), o.pruners.size(), o.link_modes.size(), o.strategy.c_str(), o.schedules, o.jobs,
+               o.jobs == 1 ? "" : "s", m.transport.c_str());
+  const auto start = std::chrono::steady_clock::now();
+  o.on_progress = [&](int done, int total, const std::string& cell) {
+    if (!tty) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\r\033[K  [%d/%d] %.0f s  %s", done, total, secs, cell.c_str());
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+  std::vector<MatrixCell> cells = RunMatrix(o);
+  if (InterruptSignal() != 0) {
+    std::fprintf(stderr, "\nprunecheck matrix: interrupted after %zu cells; nothing left behind\n", cells.size());
+    ExitBySignal();
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string table = MatrixMarkdown(o, cells);
+  std::printf("%s", table.c_str());
+  int unsafe = 0, errors = 0;
+  for (const MatrixCell& c : cells) {
+    unsafe += c.verdict == "unsafe" ? 1 : 0;
+    errors += c.verdict == "error" ? 1 : 0;
+    if (c.verdict == "unsafe" && !c.scenario.empty()) {
+      std::printf("  %s clients x %s pruner: %s\n    scenario: %s\n", c.client.c_str(), c.pruner.c_str(),
+                  c.message.c_str(), c.scenario.c_str());
+    }
+    if (c.verdict == "error") {
+      std::fprintf(stderr, "  %s clients x %s pruner: error: %s\n", c.client.c_str(), c.pruner.c_str(), c.message.c_str());
+    }
+  }
+  std::printf("prunecheck matrix: %zu cells in %.1f s: %d unsafe, %zu safe within budget, %d errors\n", cells.size(),
+              secs, unsafe, cells.size() - static_cast<size_t>(unsafe + errors), errors);
+  for (auto [path, text] : {std::pair<std::string, std::string>{m.json_out, MatrixJson(o, cells).dump(2) + "\n"},
+                            {m.markdown_out, table}}) {
+    if (path.empty()) continue;
+    std::ofstream out(path);
+    out << text;
+    if (!out) {
+      std::fprintf(stderr, "prunecheck matrix: %s: cannot write\n", path.c_str());
+      return kHarnessError;
+    }
+  }
+  return errors == 0 ? kPass : kHarnessError;
+}
+
+// `prunecheck mutation-score`: is every mutant killed, and how fast per strategy?
+int MutationScore(MutationScoreOptions o, const std::string& transport, const std::string& json_out,
+                  const std::vector<std::string>& expected_survivors, const std::string& cache_actor) {
+  o.transport = *ParseTransport(transport);  // CLI11 checked the name
+  o.cache_actor = cache_actor;
+  if (o.jobs <= 0) o.jobs = DefaultJobs();
+  Result<std::vector<MutantScore>> scores = ScoreMutants(o);
+  if (InterruptSignal() != 0) ExitBySignal();
+  if (!scores.ok()) {
+    std::fprintf(stderr, "prunecheck mutation-score: %s\n", scores.status().ToString().c_str());
+    return scores.status().code() == StatusCode::kInvalidInput ? kBadInput : kHarnessError;
+  }
+  int unexpected = 0;
+  for (const MutantScore& s : *scores) {
+    const bool allowed = std::find(expected_survivors.begin(), expected_survivors.end(), s.mutant) != expected_survivors.end();
+    std::string line = s.mutant + ": " + (s.killed ? "killed by " + s.killed_by : s.scenario.empty() ? "SURVIVES (no scenario expects a violation of it)" : "SURVIVES");
+    for (size_t k = 0; k < s.schedules.size(); ++k) {
+      const double m = MedianSchedules(s.schedules[k]);
+      char buf[96];
+      std::snprintf(buf, sizeof(buf), "%s median %s", o.strategies[k].c_str(), m < 0 ? "-" : std::to_string(m).substr(0, std::to_string(m).find('.') + 2).c_str());
+      line += std::string(k == 0 ? " (" : ", ") + buf;
+    }
+    if (!s.schedules.empty()) line += ")";
+    if (!s.killed && allowed) line += " [expected survivor]";
+    if (s.killed && allowed) line += " [listed as an expected survivor but killed: remove it from the list]";
+    if (s.killed == allowed) ++unexpected;
+    std::printf("  %s\n", line.c_str());
+  }
+  for (const std::string& name : expected_survivors) {
+    bool known = false;
+    for (const MutantScore& s : *scores) known = known || s.mutant == name;
+    if (!known) {
+      std::fprintf(stderr, "prunecheck mutation-score: --expect-survivor %s: not a mutant\n", name.c_str());
+      return kBadInput;
+    }
+  }
+  const nlohmann::ordered_json j = MutationScoreJson(o, *scores);
+  std::printf("prunecheck mutation-score: %d of %zu mutants killed within %d schedules (seeds 1..%d)\n",
+              j["killed"].get<int>(), scores->size(), o.budget, o.seeds);
+  if (!json_out.empty()) {
+    std::ofstream out(json_out);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "prunecheck mutation-score: --json %s: cannot write\n", json_out.c_str());
+      return kHarnessError;
+    }
+  }
+  return unexpected == 0 ? kPass : kViolation;
+}
+
 // `prunecheck merge A.json B.json ...`: joins explore --json results of shards.
 int Merge(const std::vector<std::string>& inputs, const std::string& json_out) {
   constexpr std::uintmax_t kMaxResultBytes = 256u << 20;
@@ -555,6 +684,62 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<RunCommand> run = AddRunCommand(app, [&] { return cache_actor; });
 
+  MatrixArgs mx;
+  CLI::App* matrix = app.add_subcommand(
+      "matrix", "explore every client profile x pruner profile: which versions are safe together on one cache?");
+  matrix->add_option("--clients", mx.options.clients, "client profiles (install, read, refresh); default: every real profile")
+      ->delimiter(',');
+  matrix->add_option("--pruners", mx.options.pruners, "pruner profiles; default: every real profile")->delimiter(',');
+  matrix->add_option("--link-modes", mx.options.link_modes, "link modes, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  matrix->add_option("--strategy", mx.options.strategy, "random | pct[:DEPTH] | dfs[:PREEMPTIONS]")->capture_default_str();
+  matrix->add_option("--seed", mx.options.seed, "seed of every cell's exploration")->capture_default_str();
+  matrix->add_option("--schedules", mx.options.schedules, "schedules per cell")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  matrix->add_option("--seconds", mx.options.seconds_per_cell, "also stop a cell after this many seconds (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  matrix->add_option("--jobs", mx.options.jobs, "parallel workers per cell (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+  matrix->add_option("--shard", mx.shard, "run only the cells i with i % N == I: I/N");
+  matrix->add_option("--transport", mx.transport, "process | thread | memory")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"process", "thread", "memory"}));
+  mx.options.save_dir = "prunecheck-matrix";
+  mx.options.jobs = 0;  // one per core unless --jobs
+  matrix->add_option("--save-failure", mx.options.save_dir,
+                     "write each unsafe cell's minimal failing schedule as a scenario file here")
+      ->capture_default_str();
+  matrix->add_option("--json", mx.json_out, "write the cells as JSON (format prunecheck-matrix/1) here");
+  matrix->add_option("--markdown", mx.markdown_out, "write the table as Markdown here");
+  matrix->add_option("--base-dir", mx.options.base_dir, "create run directories here")->capture_default_str();
+
+  MutationScoreOptions ms;
+  ms.jobs = 0;
+  std::string ms_transport = "memory", ms_json;
+  std::vector<std::string> ms_survivors;
+  CLI::App* mscore = app.add_subcommand(
+      "mutation-score", "explore every built-in mutant's story with each strategy and seed: is each one killed?");
+  mscore->add_option("scenarios", ms.scenario_paths, "scenario files or directories (the mutants' stories)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  mscore->add_option("--strategies", ms.strategies, "strategies to compare, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  mscore->add_option("--seeds", ms.seeds, "seeds 1..N per strategy")->capture_default_str()->check(CLI::Range(1, 1000));
+  mscore->add_option("--budget", ms.budget, "schedules per (mutant, strategy, seed)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  mscore->add_option("--jobs", ms.jobs, "parallel workers (default: one per core)")->check(CLI::Range(1, 1024));
+  mscore->add_option("--transport", ms_transport, "process | thread | memory")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"process", "thread", "memory"}));
+  mscore->add_option("--expect-survivor", ms_survivors,
+                     "a mutant known to survive (exit 1 if it is killed after all, or another survives)")
+      ->delimiter(',');
+  mscore->add_option("--json", ms_json, "write the report (format prunecheck-mutation-score/1) here");
+
   std::vector<std::string> merge_inputs;
   std::string merge_json;
   CLI::App* merge = app.add_subcommand("merge", "join the --json results of `explore --shard I/N` jobs");
@@ -584,6 +769,8 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return run->Execute();
   if (merge->parsed()) return Merge(merge_inputs, merge_json);
+  if (matrix->parsed()) return Matrix(mx, cache_actor);
+  if (mscore->parsed()) return MutationScore(ms, ms_transport, ms_json, ms_survivors, cache_actor);
   if (replay->parsed()) {
     return Replay(trace_path, replay_transport, times, replay_keep, cache_actor, replay_json, replay_fresh,
                   replay_base_dir);
