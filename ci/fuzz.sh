@@ -6,13 +6,15 @@
 # a build with a planted symlink-following pruner (the fuzz-planted preset)
 # must have cache_tree find it within 60 s. fuzz/README.md explains it all.
 #
-#   ci/fuzz.sh [SECONDS] [--afl] [--corpus DIR] [--targets a,b,...] [--no-self-check | --self-check-only]
+#   ci/fuzz.sh [SECONDS] [--afl] [--corpus DIR] [--targets a,b,...] [--no-build]
+#              [--no-self-check | --self-check-only]
 #
 #   --afl            AFL++ instead of libFuzzer (the afl preset; afl-fuzz -V SECONDS)
 #   --corpus DIR     merge new inputs into DIR/<target>/ (default: build/fuzz/corpus/<target>,
 #                    build/afl/corpus/<target> with --afl). The committed seeds in
 #                    fuzz/corpus/ are only ever read.
 #   --targets LIST   comma-separated subset (default: every target in fuzz/CMakeLists.txt)
+#   --no-build       run the binaries already in build/<preset> (e.g. a second campaign)
 #
 # Exit: 0 no finding, 1 a finding (reproducers listed) or the self-check
 # failed, 2 bad usage.
@@ -24,11 +26,13 @@ engine=libfuzzer
 corpus_root=""
 targets=""
 self_check=yes
+build_first=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --afl) engine=afl ;;
     --corpus) corpus_root="${2:?--corpus needs a directory}"; shift ;;
     --targets) targets="${2:?--targets needs a list}"; shift ;;
+    --no-build) build_first=no ;;
     --no-self-check) self_check=no ;;
     --self-check-only) self_check=only ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -83,7 +87,7 @@ run_libfuzzer() {
   local execs rate cpu
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
-  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", s > 0 ? n / s : 0 }' "$work/cpu")
+  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", (s > 0 ? n / s : 0) }' "$work/cpu")
   local before after
   before=$(find "$corpus" -type f | wc -l)
   "$bin" -merge=1 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
@@ -131,8 +135,10 @@ run_afl() {
 }
 
 if [ "$self_check" != only ]; then
-  cmake --preset "$preset" > /dev/null
-  cmake --build --preset "$preset" --target $(printf '%s_fuzzer ' "${target_list[@]}")
+  if [ "$build_first" = yes ]; then
+    cmake --preset "$preset" > /dev/null
+    cmake --build --preset "$preset" --target $(printf '%s_fuzzer ' "${target_list[@]}")
+  fi
   mkdir -p "$run_root"
   echo "fuzz.sh: $engine, ${seconds}s per target, corpus $corpus_root, logs $run_root ($(uptime | sed 's/.*load/load/'))"
   for t in "${target_list[@]}"; do
@@ -149,8 +155,10 @@ if [ "$self_check" != no ]; then
   # that follows symlinks (CMake option PRUNECHECK_PLANT_FOLLOW_SYMLINKS) and
   # its one ctest fuzzes cache_tree from an empty corpus for up to 60 s,
   # passing only when the containment check fires.
-  cmake --preset fuzz-planted > /dev/null
-  cmake --build --preset fuzz-planted
+  if [ "$build_first" = yes ]; then
+    cmake --preset fuzz-planted > /dev/null
+    cmake --build --preset fuzz-planted
+  fi
   if ctest --preset fuzz-planted; then
     echo "fuzz.sh: self-check passed: cache_tree found the planted symlink-following pruner"
   else

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -146,6 +149,48 @@ TEST_F(PrunecheckCliTest, ViolationExitsOneAndPrintsAReplayCommand) {
   EXPECT_EQ(std::distance(fs::directory_iterator(runs_), fs::directory_iterator()), 2)
       << "the explore's and the last replay's run directories";
   fs::remove_all(runs_);
+}
+
+// Two shards' --json results joined by `merge` equal the unsharded run's
+// failing runs; the explore result's format and keys are pinned.
+TEST_F(PrunecheckCliTest, ShardedExploreResultsMergeIntoTheUnshardedOnes) {
+  auto explore = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"explore",   "--installer", "uv-0.8.18", "--pruner", "uv-0.8.18",
+                                     "--transport", "memory",    "--runs",    "60",       "--keep-going",
+                                     "--no-minimize", "--trace-out", dir_ + "/t.json", "--json", dir_ + "/" + name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    int status = 0;
+    pid_t h = Start(args, dir_ + "/" + name + ".log");
+    EXPECT_EQ(waitpid(h, &status, 0), h);
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 1) << Slurp(dir_ + "/" + name + ".log") << " (seed 1: some run fails)";
+    return nlohmann::json::parse(Slurp(dir_ + "/" + name));
+  };
+  const nlohmann::json all = explore("all.json", {"--jobs", "2"});
+  std::vector<std::string> keys;
+  for (auto it = all.begin(); it != all.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"exhausted", "failing", "failures", "format", "runs", "runs_planned",
+                                            "seconds", "seed", "shard", "strategy"}));
+  EXPECT_EQ(all["format"], "prunecheck-explore/1");
+  explore("s0.json", {"--shard", "0/2", "--jobs", "1"});
+  explore("s1.json", {"--shard", "1/2", "--jobs", "2"});
+  int status = 0;
+  pid_t h = Start({"merge", dir_ + "/s1.json", dir_ + "/s0.json", "--json", dir_ + "/merged.json"}, dir_ + "/m.log");
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  EXPECT_EQ(WEXITSTATUS(status), 1) << Slurp(dir_ + "/m.log");
+  const nlohmann::json merged = nlohmann::json::parse(Slurp(dir_ + "/merged.json"));
+  EXPECT_EQ(merged["runs"], all["runs"]);
+  EXPECT_EQ(merged["failing"], all["failing"]);
+  std::vector<int> a, m;
+  for (const auto& f : all["failures"]) a.push_back(f["run_index"].get<int>());
+  for (const auto& f : merged["failures"]) m.push_back(f["run_index"].get<int>());
+  EXPECT_EQ(m, a);
+  // Not shards of one exploration: bad input.
+  h = Start({"merge", dir_ + "/s0.json", dir_ + "/s0.json"}, dir_ + "/bad.log");
+  ASSERT_EQ(waitpid(h, &status, 0), h);
+  EXPECT_EQ(WEXITSTATUS(status), 2) << Slurp(dir_ + "/bad.log");
+  EXPECT_NE(Slurp(dir_ + "/bad.log").find("given twice"), std::string::npos) << Slurp(dir_ + "/bad.log");
 }
 
 }  // namespace
