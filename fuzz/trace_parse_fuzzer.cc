@@ -21,12 +21,10 @@ namespace {
 
 // One scratch directory per process (on tmpfs when TMPDIR points there).
 const std::string& ScratchDir() {
-  static prunecheck::ScopedTempDir* dir = [] {
-    auto* d = new prunecheck::ScopedTempDir("prunecheck-fuzz-trace");
-    if (!d->ok()) Fail("scratch dir", "cannot create a temp dir");
-    return d;
-  }();
-  return dir->path();
+  // A function-local static: removed when the process exits normally.
+  static const prunecheck::ScopedTempDir dir("prunecheck-fuzz-trace");
+  if (!dir.ok()) Fail("scratch dir", "cannot create a temp dir");
+  return dir.path();
 }
 
 void WriteBytes(const std::string& path, const uint8_t* data, size_t size) {

@@ -49,8 +49,8 @@ struct Sandbox {
 };
 
 Sandbox& TheSandbox() {
-  static Sandbox* s = new Sandbox();  // lives as long as the process
-  return *s;
+  static Sandbox s;  // removed when the process exits normally
+  return s;
 }
 
 void CheckContained(const Sandbox& s) {
