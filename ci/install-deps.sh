@@ -12,7 +12,8 @@ packages=(
   libarchive-dev libssl-dev libseccomp-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   afl++
-  python3 zip
+  python3 python3-yaml zip
+  ccache
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "harness/engine/physical_checks.h"
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
+#include "harness/engine/sanitizer_reports.h"
 #include "pruner/base/id_source.h"
 #include "pruner/base/mem_file_system.h"
 #include "pruner/base/no_sync_file_system.h"
@@ -288,6 +289,11 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   host.reset();  // every actor is gone from here on
   clock.Lap(&RunPhaseSeconds::finish);
 
+  // What sanitized actors reported comes first: it often explains the rest
+  // (an actor that halted on a report also broke progress).
+  if (options.transport == Transport::kProcess) {
+    for (const SanitizerReport& r : CollectSanitizerReports(prepared->log_dir)) checker.Add(SanitizerViolation(r));
+  }
   checker.CheckOutcomes(result.outcomes, step_limit_hit, step);
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {

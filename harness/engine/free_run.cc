@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "harness/engine/interrupt.h"
 #include "harness/engine/physical_checks.h"
 #include "harness/engine/removal_watcher.h"
 #include "harness/engine/run_directory.h"
+#include "harness/engine/sanitizer_reports.h"
 
 namespace prunecheck::harness {
 
@@ -41,6 +43,7 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
   }
   InvariantChecker checker;
   checker.set_step_label("round");
+  std::set<std::string> reported;  // sanitizer report files already judged
   const size_t n = config.actors.size();
   const auto exit_timeout = std::chrono::milliseconds(config.unresponsive_ms);
 
@@ -95,6 +98,10 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
       return a.t_ns != b.t_ns ? a.t_ns < b.t_ns : a.order < b.order;
     });
     for (const Stamped& s : stamped) checker.OnMessage(round + 1, s.actor, s.message);
+    // Each report file names its actor and pid; a pid is new every round.
+    for (const SanitizerReport& r : CollectSanitizerReports(prepared->log_dir)) {
+      if (reported.insert(r.path).second) checker.Add(SanitizerViolation(r));
+    }
     checker.CheckOutcomes(outcomes, false, 0);
     result.rounds = round + 1;
     result.actor_runs += static_cast<int>(n);

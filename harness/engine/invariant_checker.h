@@ -14,6 +14,8 @@
 //                       no unreferenced archive and no temp dir
 //   progress            every actor finished within the step bound; no actor
 //                       failed to get a lock or was left unresponsive
+//   sanitizer           no sanitized actor wrote an ASan/TSan/UBSan report
+//                       (added by the engine: sanitizer_reports.h)
 //
 // Thread-safety: not thread-safe; one per run.
 #pragma once
@@ -30,7 +32,8 @@ namespace prunecheck::harness {
 
 inline constexpr const char* kAllInvariants[] = {
     "no-in-use-removal", "no-dangling-reference", "no-partial-archive", "containment",
-    "crash-consistency", "bounded-growth",        "progress",           "no-corruption"};
+    "crash-consistency", "bounded-growth",        "progress",           "no-corruption",
+    "sanitizer"};
 
 struct HarnessViolation {
   std::string invariant;  // one of kAllInvariants

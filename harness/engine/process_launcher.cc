@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "harness/engine/actor_host.h"
+#include "harness/engine/sanitizer_reports.h"
 #include "harness/process/process_actor.h"
 #include "harness/syscall/syscall_actor.h"
 
@@ -49,6 +50,7 @@ class ProcessLauncher final : public ActorHost {
       run.max_delay_us = ctx.max_delay_us;
       run.stdout_path = ctx.log_dir + "/" + spec.name + ".stdout";
       run.stderr_path = ctx.log_dir + "/" + spec.name + ".stderr";
+      run.sanitizer_log = SanitizerLogPrefix(ctx.log_dir, spec.name);
       return host_.SpawnPooled(run);
     }
     if (spec.role == "command" && spec.black_box && ctx.controlled && !spec.free_running && spec.run_at.point.empty()) {
@@ -77,6 +79,8 @@ class ProcessLauncher final : public ActorHost {
       for (std::string& a : CacheActorArgs(spec, ctx)) p.argv.push_back(std::move(a));
     }
     p.env = {{"PRUNECHECK_ACTOR_NAME", spec.name}, {"PRUNECHECK_CACHE", ctx.cache}};
+    // Every actor, black boxes too: a sanitized binary of the user's reports where the harness looks.
+    for (auto& kv : SanitizerEnvironment(SanitizerLogPrefix(ctx.log_dir, spec.name))) p.env.push_back(std::move(kv));
     p.controlled = ctx.controlled;
     p.seed = ctx.seed;
     p.max_delay_us = ctx.max_delay_us;

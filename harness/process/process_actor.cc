@@ -31,6 +31,7 @@
 #include "harness/process/process_actor.h"
 
 #include "harness/engine/interrupt.h"
+#include "harness/engine/sanitizer_reports.h"
 #include "pruner/channel/control_message.h"
 
 #include <fcntl.h>
@@ -350,6 +351,7 @@ class ProcessEndpoint final : public ActorEndpoint {
     m.argv = run.args;
     m.stdout_path = run.stdout_path;
     m.stderr_path = run.stderr_path;
+    m.sanitizer_log = run.sanitizer_log;
     m.mode = run.controlled ? "controlled" : "free";
     m.seed = run.seed;
     m.max_delay_us = run.max_delay_us;
@@ -783,6 +785,8 @@ struct CacheActorPool::Impl {
     ProcessSpec spec;
     spec.name = "cache-actor-serve-" + std::to_string(++started);
     spec.argv = {cache_actor, "serve"};
+    // The sanitizer defaults, without a log path: each run names its own.
+    spec.env = SanitizerEnvironment("");
     auto e = std::make_unique<ProcessEndpoint>(io, std::move(spec), /*serving=*/true);
     PC_RETURN_IF_ERROR(e->Start());
     return e;
@@ -881,6 +885,7 @@ Result<ActorEndpoint*> ProcessActorHost::SpawnPooled(const ServeRunSpec& run) {
   std::error_code ec;
   if (!run.stdout_path.empty()) absolute.stdout_path = std::filesystem::absolute(run.stdout_path, ec).string();
   if (!run.stderr_path.empty()) absolute.stderr_path = std::filesystem::absolute(run.stderr_path, ec).string();
+  if (!run.sanitizer_log.empty()) absolute.sanitizer_log = std::filesystem::absolute(run.sanitizer_log, ec).string();
   (*e)->BeginRun(absolute);
   impl_->endpoints.push_back(std::move(e).value());
   return static_cast<ActorEndpoint*>(impl_->endpoints.back().get());

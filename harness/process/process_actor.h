@@ -53,6 +53,7 @@ struct ServeRunSpec {
   int64_t max_delay_us = 0;
   std::string stdout_path;         // empty: /dev/null
   std::string stderr_path;         // empty: the harness's stderr
+  std::string sanitizer_log;       // log_path prefix for sanitizer reports of this run; empty: stderr
 };
 
 // CacheActorPool: idle `cache-actor serve` processes, reused across runs.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pruner/actor/exit_codes.h"
+#include "pruner/actor/sanitizer_hooks.h"
 #include "pruner/actor/trace_yield_points.h"
 #include "pruner/base/file_system.h"
 #include "pruner/base/local_time_zone.h"
@@ -502,10 +503,12 @@ class CommandLineParser {
   std::vector<std::pair<CLI::App*, Op>> subs_;
 };
 
-// Runs an operation (IsOperation(cl.op)); `channel` is the harness's control
-// channel, or nullptr when run by hand. Every object the operation uses is
-// created here and gone when it returns: fds, locks, id source.
-int RunOperation(const CommandLine& cl, YieldPoints* channel) {
+// Runs an operation (IsOperation(cl.op)) as actor `actor_name`; `channel` is
+// the harness's control channel, or nullptr when run by hand. Every object
+// the operation uses is created here and gone when it returns: fds, locks,
+// id source.
+int RunOperation(const CommandLine& cl, const std::string& actor_name, YieldPoints* channel) {
+  if (Status planted = MaybePlantBug(actor_name); !planted.ok()) return Fail("planted bug", planted, kExitBadInput);
   Actor actor(cl.args, channel);
   switch (cl.op) {
     case Op::kInstall: return actor.RunInstallLike("install");
@@ -611,6 +614,7 @@ int Serve(const std::string& actor_name) {
     channel->BeginRun(*run);
     LastFailure() = Status::Ok();
     int rc = kExitOk;
+    SetSanitizerReportPath(run->sanitizer_log);
     {
       RunStdio stdio;
       if (Status st = stdio.Redirect(run->stdout_path, run->stderr_path); !st.ok()) {
@@ -628,10 +632,12 @@ int Serve(const std::string& actor_name) {
                                         run->argv[0] + "'"),
                     kExitBadInput);
         } else {
-          rc = RunOperation(cl, channel.get());
+          rc = RunOperation(cl, run->actor, channel.get());
         }
       }
     }  // the run's output is flushed to its files before its result goes out
+    // Between runs the run directory may be gone: back to the process's stderr.
+    SetSanitizerReportPath("");
     SendResult(*channel, rc);
   }
   return kExitOk;
@@ -652,7 +658,7 @@ int main(int argc, char** argv) {
     Result<std::unique_ptr<ChannelYieldPoints>> c = ChannelYieldPoints::FromEnvironment(cl.actor_name);
     if (!c.ok()) return Fail("control channel", c.status(), kExitBadInput);
     std::unique_ptr<ChannelYieldPoints> channel = std::move(c).value();
-    const int rc = RunOperation(cl, channel.get());
+    const int rc = RunOperation(cl, cl.actor_name, channel.get());
     return channel ? SendResult(*channel, rc) : rc;
   }
   switch (cl.op) {

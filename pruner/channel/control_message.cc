@@ -168,6 +168,7 @@ std::string EncodeMessage(const ControlMessage& m) {
       j["argv"] = m.argv;
       j["stdout"] = m.stdout_path;
       j["stderr"] = m.stderr_path;
+      if (!m.sanitizer_log.empty()) j["sanitizer_log"] = m.sanitizer_log;
       if (!m.mode.empty()) j["mode"] = m.mode;
       j["seed"] = m.seed;
       j["max_delay_us"] = m.max_delay_us;
@@ -248,6 +249,7 @@ Result<ControlMessage> DecodeMessage(std::string_view line) {
       if (m.argv.empty()) return Status(StatusCode::kInvalidInput, "control message run.argv: must not be empty");
       PC_RETURN_IF_ERROR(r.String("stdout", false, &m.stdout_path));
       PC_RETURN_IF_ERROR(r.String("stderr", false, &m.stderr_path));
+      PC_RETURN_IF_ERROR(r.String("sanitizer_log", false, &m.sanitizer_log));
       PC_RETURN_IF_ERROR(r.String("mode", false, &m.mode));
       if (!m.mode.empty() && m.mode != "controlled" && m.mode != "free") {
         return Status(StatusCode::kInvalidInput,

@@ -32,7 +32,7 @@ enum class MessageType {
   kEvent,    // actor -> harness: {"type":"event","kind":K,"subject":S,"detail":D,"t_ns":T}
   kResult,   // actor -> harness: {"type":"result","exit_code":N,"status":CODE,"message":M}
   kRun,      // harness -> serving actor: {"type":"run","actor":NAME,"argv":[...],"stdout":P,"stderr":P,
-             //   "mode":M,"seed":S,"max_delay_us":D}; run one operation, then send its result
+             //   "mode":M,"seed":S,"max_delay_us":D,"sanitizer_log":P}; run one operation, then send its result
 };
 
 std::string_view MessageTypeName(MessageType t);
@@ -57,6 +57,7 @@ struct ControlMessage {
   std::vector<std::string> argv;  // run: one command line of the actor, without the program name
   std::string stdout_path;  // run "stdout": file for the run's fd 1 ("": leave fd 1 as it is)
   std::string stderr_path;  // run "stderr": file for the run's fd 2 ("": leave fd 2 as it is)
+  std::string sanitizer_log;  // run "sanitizer_log": log_path prefix for sanitizer reports ("": stderr)
 };
 
 // One line of JSON, terminated by '\n'.

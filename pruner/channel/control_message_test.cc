@@ -70,6 +70,7 @@ TEST(ControlMessageTest, RunRoundTrips) {
   m.argv = {"install", "--cache", "/tmp/r/cache", "--seed", "7", "--wheel", "a b\n.whl", ""};
   m.stdout_path = "/tmp/r/logs/installer-1.stdout";
   m.stderr_path = "/tmp/r/logs/installer-1.stderr";
+  m.sanitizer_log = "/tmp/r/logs/installer-1.sanitizer";
   m.mode = "free";
   m.seed = std::numeric_limits<uint64_t>::max();
   m.max_delay_us = 2000;
@@ -79,6 +80,7 @@ TEST(ControlMessageTest, RunRoundTrips) {
   EXPECT_EQ(b.argv, m.argv);
   EXPECT_EQ(b.stdout_path, m.stdout_path);
   EXPECT_EQ(b.stderr_path, m.stderr_path);
+  EXPECT_EQ(b.sanitizer_log, m.sanitizer_log);
   EXPECT_EQ(b.mode, "free");
   EXPECT_EQ(b.seed, m.seed);
   EXPECT_EQ(b.max_delay_us, 2000);
@@ -89,6 +91,7 @@ TEST(ControlMessageTest, RunRoundTrips) {
   EXPECT_EQ(minimal->argv, (std::vector<std::string>{"prune", "--cache", "c"}));
   EXPECT_EQ(minimal->mode, "");
   EXPECT_EQ(minimal->stdout_path, "");
+  EXPECT_EQ(minimal->sanitizer_log, "");
   EXPECT_EQ(minimal->seed, 0u);
 }
 
