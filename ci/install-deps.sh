@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev
   libboost1.81-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  libarchive-dev libssl-dev
+  libarchive-dev libssl-dev libseccomp-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   afl++
   python3 python3-yaml zip

@@ -78,10 +78,12 @@ TEST_F(PrunecheckCliTest, HundredRunsSomeInterruptedLeaveNoProcessZombieOrRunDir
     const std::string seed = std::to_string(i + 1);
     if (i % 10 == 3) {
       // Mid-run: a black box tells us its pid through a FIFO and then sleeps;
-      // once we have read it, the harness is inside the run.
+      // once we have read it, the harness is inside the run. A free-running
+      // one: a syscall-controlled black box lives in a PID namespace, where
+      // $$ is not its pid out here (syscall_actor_test.cc covers those).
       const std::string fifo = dir_ + "/ready-" + std::to_string(i);
       ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-      pid_t h = Start({"explore", "--installer", "reference", "--black-box", "echo $$ > " + fifo + "; exec sleep 1000",
+      pid_t h = Start({"explore", "--installer", "reference", "--black-box-free", "echo $$ > " + fifo + "; exec sleep 1000",
                        "--runs", "1", "--seed", seed, "--base-dir", runs_},
                       log);
       std::ifstream in(fifo);

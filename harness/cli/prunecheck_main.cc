@@ -63,6 +63,7 @@ struct ExploreArgs {
   std::vector<std::string> installers, readers, refreshers, pruners, cleaners;
   std::vector<std::string> commands;    // actors that speak the control protocol
   std::vector<std::string> black_boxes; // actors that do not
+  std::vector<std::string> black_boxes_free;  // black boxes that run free, judged physically
   std::vector<std::string> black_boxes_at;  // "ACTOR@POINT[#N] COMMAND": black boxes run at a point
   std::string config_file;
   std::string strategy = "pct";
@@ -122,19 +123,21 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   add(a.refreshers, Role::kRefresh, "refresher");
   add(a.pruners, Role::kPrune, "pruner");
   add(a.cleaners, Role::kClean, "cleaner");
-  auto add_commands = [&](const std::vector<std::string>& cmds, bool black_box) {
+  auto add_commands = [&](const std::vector<std::string>& cmds, bool black_box, bool free_running = false) {
     for (size_t i = 0; i < cmds.size(); ++i) {
       ActorSpec s;
-      const char* base = black_box ? "black-box" : "command";
+      const char* base = free_running ? "black-box-free" : black_box ? "black-box" : "command";
       s.name = cmds.size() == 1 ? base : std::string(base) + "-" + std::to_string(i + 1);
       s.role = Role::kCommand;
       s.command = {"/bin/sh", "-c", cmds[i]};
       s.black_box = black_box;
+      s.free_running = free_running;
       c.actors.push_back(s);
     }
   };
   add_commands(a.commands, false);
   add_commands(a.black_boxes, true);
+  add_commands(a.black_boxes_free, true, /*free_running=*/true);
   c.kill_probability = a.kill_prob;
   c.grace_seconds = a.grace;
   for (const std::string& k : a.kill_at) {
@@ -632,8 +635,10 @@ int main(int argc, char** argv) {
                     "add an actor that speaks harness/PROTOCOL.md: a shell command; {cache} {run} {wheel} {env} "
                     "are substituted (repeatable)");
     sub->add_option("--black-box", x.black_boxes,
-                    "add an actor that does not speak the protocol (judged physically): a shell command, "
-                    "substituted as --command (repeatable)");
+                    "add an unmodified program as an actor: a shell command, substituted as --command, whose "
+                    "system calls on the cache are its yield points (seccomp; harness/README.md) (repeatable)");
+    sub->add_option("--black-box-free", x.black_boxes_free,
+                    "add a black box that runs free, judged only physically (the old --black-box) (repeatable)");
     sub->add_option("--black-box-at", x.black_boxes_at,
                     "'ACTOR@POINT[#N] COMMAND': a black box that runs to completion, alone, when ACTOR is "
                     "scheduled at POINT (controlled mode; repeatable)");

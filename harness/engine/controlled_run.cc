@@ -209,7 +209,8 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
       return result;
     }
     endpoints[i] = *ep;
-    result.outcomes[i].connected = (*ep)->connected();
+    // A syscall-controlled black box is scheduled, but judged as a black box.
+    result.outcomes[i].connected = (*ep)->connected() && !spec.black_box;
   }
   // A deferred black box runs alone, to completion, while every other actor
   // is held at its yield point; the watcher attributes what it removes.

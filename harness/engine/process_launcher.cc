@@ -5,6 +5,7 @@
 #include "harness/engine/actor_host.h"
 #include "harness/engine/sanitizer_reports.h"
 #include "harness/process/process_actor.h"
+#include "harness/syscall/syscall_actor.h"
 
 namespace prunecheck::harness {
 
@@ -52,6 +53,22 @@ class ProcessLauncher final : public ActorHost {
       run.sanitizer_log = SanitizerLogPrefix(ctx.log_dir, spec.name);
       return host_.SpawnPooled(run);
     }
+    if (spec.role == "command" && spec.black_box && ctx.controlled && !spec.free_running && spec.run_at.point.empty()) {
+      // An unmodified program, scheduled at its system calls on the cache.
+      SyscallActorSpec s;
+      s.name = spec.name;
+      for (const std::string& a : spec.command) s.argv.push_back(Substitute(a, ctx));
+      s.env = {{"PRUNECHECK_CACHE", ctx.cache}};
+      s.cache = ctx.cache;
+      s.controlled = true;
+      s.seed = ctx.seed;
+      s.stdout_path = ctx.log_dir + "/" + spec.name + ".stdout";
+      s.stderr_path = ctx.log_dir + "/" + spec.name + ".stderr";
+      Result<std::unique_ptr<ActorEndpoint>> e = StartSyscallActor(s);
+      if (!e.ok()) return e.status();
+      syscall_actors_.push_back(std::move(e).value());
+      return syscall_actors_.back().get();
+    }
     ProcessSpec p;
     p.name = spec.name;
     if (spec.role == Role::kCommand) {
@@ -72,12 +89,16 @@ class ProcessLauncher final : public ActorHost {
     return host_.Spawn(p);
   }
 
-  void KillAll() override { host_.KillAll(); }
+  void KillAll() override {
+    for (auto& e : syscall_actors_) e->Kill();
+    host_.KillAll();
+  }
 
  private:
   std::string cache_actor_;
   CacheActorPool* pool_;
   ProcessActorHost host_;
+  std::vector<std::unique_ptr<ActorEndpoint>> syscall_actors_;  // destroyed (killed, reaped) first
 };
 
 }  // namespace

@@ -112,6 +112,7 @@ nlohmann::json ToJson(const RunConfig& c) {
     ja["link_mode"] = a.link_mode;
     if (!a.command.empty()) ja["command"] = a.command;
     if (a.black_box) ja["black_box"] = true;
+    if (a.free_running) ja["free_running"] = true;
     if (!a.run_at.point.empty()) {
       ja["run_at"] = a.run_at.actor + "@" + a.run_at.point + "#" + std::to_string(a.run_at.occurrence);
     }

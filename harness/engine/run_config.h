@@ -47,6 +47,9 @@ struct ActorSpec {
   std::string link_mode = "hardlink";
   std::vector<std::string> command;  // role == kCommand: argv; {cache} {run} are substituted
   bool black_box = false;       // role == kCommand and it does not speak the protocol
+  // Black boxes: run free, judged only physically (inotify stamps, tree
+  // checks), instead of as a syscall-controlled actor (harness/syscall/).
+  bool free_running = false;
   // Black boxes only: instead of running free from the start, run to
   // completion — alone, every other actor held — when actor `run_at.actor`
   // is chosen at its `occurrence`-th arrival at `run_at.point`. Makes a

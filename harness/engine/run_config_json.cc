@@ -230,7 +230,7 @@ Status ReadActor(const JsonDocument& doc, const nlohmann::json& j, const std::st
   }
   {
     JsonObjectReader r0(doc, j, pointer, "actors[" + std::to_string(index) + "]");
-    PC_RETURN_IF_ERROR(r0.CheckKeys({"name", "role", "profile", "package", "link_mode", "command", "black_box", "run_at"}));
+    PC_RETURN_IF_ERROR(r0.CheckKeys({"name", "role", "profile", "package", "link_mode", "command", "black_box", "free_running", "run_at"}));
     PC_RETURN_IF_ERROR(r0.String("name", &a->name, true, "a unique name used by faults"));
     if (!IsActorName(a->name)) return r0.FailAt("name", ActorNameRule(a->name));
   }
@@ -262,6 +262,10 @@ Status ReadActor(const JsonDocument& doc, const nlohmann::json& j, const std::st
   }
   PC_RETURN_IF_ERROR(r.Strings("command", &a->command));
   PC_RETURN_IF_ERROR(r.Bool("black_box", &a->black_box));
+  PC_RETURN_IF_ERROR(r.Bool("free_running", &a->free_running));
+  if (a->free_running && !a->black_box) {
+    return r.FailAt("free_running", "free_running is for black boxes (black_box: true) only");
+  }
   if (a->role == Role::kCommand && a->command.empty()) {
     return r.Missing("command", "the argv to run; {cache} {run} {wheel} {env} are substituted");
   }

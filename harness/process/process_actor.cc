@@ -901,6 +901,9 @@ std::vector<pid_t> ProcessActorHost::LivePids() const {
   return pids;
 }
 
+void RegisterLiveProcessGroup(pid_t pgid) { RegisterGroup(pgid); }
+void UnregisterLiveProcessGroup(pid_t pgid) { UnregisterGroup(pgid); }
+
 void InstallHarnessSignalHandlers(bool defer_exit) {
   g_defer_exit.store(defer_exit);
   if (g_handlers_installed.exchange(true)) return;

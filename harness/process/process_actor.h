@@ -132,4 +132,9 @@ class ProcessActorHost {
 // `defer_exit` given wins).
 void InstallHarnessSignalHandlers(bool defer_exit = false);
 
+// The handlers' table of process groups to SIGKILL, for actors started
+// outside ProcessActorHost (harness/syscall/). Async-signal-safe.
+void RegisterLiveProcessGroup(pid_t pgid);
+void UnregisterLiveProcessGroup(pid_t pgid);
+
 }  // namespace prunecheck::harness

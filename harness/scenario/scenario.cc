@@ -217,7 +217,7 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
   {
     TableReader r0(t, "[[actor]] #" + std::to_string(index + 1), errors);
     PC_RETURN_IF_ERROR(r0.CheckKeys(
-        {"name", "role", "profile", "package", "link_mode", "command", "black_box", "run_at"}));
+        {"name", "role", "profile", "package", "link_mode", "command", "black_box", "free_running", "run_at"}));
     PC_RETURN_IF_ERROR(r0.String("name", &a->name, true, "a unique name used by script steps and faults"));
     if (!IsActorName(a->name)) return r0.FailAt("name", ActorNameRule(a->name));
     *name_where = r0.Node("name")->source();
@@ -250,6 +250,10 @@ Status ParseActor(const toml::table& t, size_t index, const Errors& errors, Acto
   }
   PC_RETURN_IF_ERROR(r.Strings("command", &a->command, nullptr));
   PC_RETURN_IF_ERROR(r.Bool("black_box", &a->black_box));
+  PC_RETURN_IF_ERROR(r.Bool("free_running", &a->free_running));
+  if (a->free_running && !a->black_box) {
+    return r.FailAt("free_running", "free_running is for black boxes (black_box = true) only");
+  }
   if (a->role == Role::kCommand && a->command.empty()) {
     return r.Missing("command", "the argv to run; {cache} {run} {wheel} {env} are substituted");
   }

@@ -198,6 +198,7 @@ std::string ScenarioToToml(const Scenario& s, const std::vector<std::string>& he
     if (a.role == Role::kCommand) {
       t += "command = " + QuotedList(a.command) + "\n";
       if (a.black_box) t += "black_box = true\n";
+      if (a.free_running) t += "free_running = true\n";
     }
     if (!a.run_at.point.empty()) {
       t += "run_at = " + TomlQuote(a.run_at.actor + "@" + a.run_at.point + "#" + std::to_string(a.run_at.occurrence)) +
