@@ -53,7 +53,7 @@ class ProcessLauncher final : public ActorHost {
       run.sanitizer_log = SanitizerLogPrefix(ctx.log_dir, spec.name);
       return host_.SpawnPooled(run);
     }
-    if (spec.role == "command" && spec.black_box && ctx.controlled && !spec.free_running && spec.run_at.point.empty()) {
+    if (spec.role == Role::kCommand && spec.black_box && ctx.controlled && !spec.free_running && spec.run_at.point.empty()) {
       // An unmodified program, scheduled at its system calls on the cache.
       SyscallActorSpec s;
       s.name = spec.name;

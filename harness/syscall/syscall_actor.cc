@@ -622,10 +622,10 @@ class SyscallEndpointImpl final : public ActorEndpoint {
     events_.clear();
   }
 
-  void Event(std::string kind, std::string subject, std::string detail) {
+  void Event(EventKind kind, std::string subject, std::string detail) {
     ControlMessage m;
     m.type = MessageType::kEvent;
-    m.kind = std::move(kind);
+    m.kind = kind;
     m.subject = std::move(subject);
     m.detail = std::move(detail);
     m.t_ns = MonotonicNs();
@@ -641,14 +641,14 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   void PostStopChecks() {
     for (auto it = removing_.begin(); it != removing_.end();) {
       if (!Exists("archive-v0/" + *it)) {
-        Event("remove_end", *it, "");
+        Event(EventKind::kRemoveEnd, *it, "");
         it = removing_.erase(it);
       } else {
         ++it;
       }
     }
     for (const std::string& id : publishing_) {
-      if (Exists("archive-v0/" + id)) Event("archive_published", id, "");
+      if (Exists("archive-v0/" + id)) Event(EventKind::kArchivePublished, id, "");
     }
     publishing_.clear();
   }
@@ -663,7 +663,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
     auto begin_removal = [&](const std::string& id) {
       if (id.empty() || removing_.count(id) || !Exists("archive-v0/" + id)) return;
       removing_.insert(id);
-      Event("remove_begin", id, "sys." + c.name);
+      Event(EventKind::kRemoveBegin, id, "sys." + c.name);
     };
     switch (c.nr) {
       case SYS_unlink: case SYS_unlinkat: case SYS_rmdir:
@@ -678,7 +678,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
         if (rel1.rfind("wheels-v6/", 0) == 0) {
           const std::string target = ReadLink(c.abs[0]);
           const std::string id = ArchiveIdOf(TargetArchive(target));
-          if (!id.empty()) Event("referenced", id, rel1);
+          if (!id.empty()) Event(EventKind::kReferenced, id, rel1);
         }
         break;
       case SYS_mkdir: case SYS_mkdirat:
@@ -687,7 +687,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
       case SYS_symlink: case SYS_symlinkat:
         if (rel0.rfind("wheels-v6/", 0) == 0) {
           const std::string id = ArchiveIdOf(TargetArchive(c.symlink_target));
-          if (!id.empty()) Event("referenced", id, rel0);
+          if (!id.empty()) Event(EventKind::kReferenced, id, rel0);
         }
         break;
       case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat:
@@ -696,7 +696,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
           const bool dir = ::lstat(c.abs[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
           if (!dir) {
             used_.insert(id0);
-            Event("use_begin", id0, "sys." + c.name + " " + rel0);
+            Event(EventKind::kUseBegin, id0, "sys." + c.name + " " + rel0);
           }
         }
         break;
@@ -734,10 +734,10 @@ class SyscallEndpointImpl final : public ActorEndpoint {
       // while free (probed), which a blocking one always succeeds at.
       if (!c.BlockingLock() && LockBlocked(c)) return;
       locks_[key] = ino;
-      Event("lock_acquired", ino, key + (*exclusive ? " exclusive" : " shared"));
+      Event(EventKind::kLockAcquired, ino, key + (*exclusive ? " exclusive" : " shared"));
     } else if (locks_.count(key)) {
       locks_.erase(key);
-      Event("lock_released", ino, key);
+      Event(EventKind::kLockReleased, ino, key);
     }
   }
 
@@ -826,8 +826,8 @@ class SyscallEndpointImpl final : public ActorEndpoint {
     const bool have_status = ::recv(status_fd_, &status, sizeof status, MSG_DONTWAIT) == sizeof status;
     if (!killed_) {
       PostStopChecks();
-      for (const auto& [key, ino] : locks_) Event("lock_released", ino, key + " (exit)");
-      for (const std::string& id : used_) Event("use_end", id, "exit");
+      for (const auto& [key, ino] : locks_) Event(EventKind::kLockReleased, ino, key + " (exit)");
+      for (const std::string& id : used_) Event(EventKind::kUseEnd, id, "exit");
     }
     locks_.clear();
     used_.clear();

@@ -104,7 +104,7 @@ TEST_F(SyscallActorTest, RemovalIsScheduledCallByCallWithEvents) {
   EXPECT_NE(std::find(points.begin(), points.end(), "sys.unlinkat archive-v0/abc/f.txt"), points.end())
       << ::testing::PrintToString(points);
   std::vector<std::string> events;
-  for (const ControlMessage& m : msgs) events.push_back(m.kind + " " + m.subject);
+  for (const ControlMessage& m : msgs) events.push_back(std::string(EventKindText(m)) + " " + m.subject);
   EXPECT_EQ(events, (std::vector<std::string>{"remove_begin abc", "remove_end abc"}));
   struct stat st {};
   EXPECT_NE(::lstat((cache_ + "/archive-v0/abc").c_str(), &st), 0);
@@ -135,7 +135,7 @@ TEST_F(SyscallActorTest, WaitingForALockHeldElsewhereIsBlockedNotSilence) {
   ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
   EXPECT_EQ(s.exit_code, 0);
   std::vector<std::string> kinds;
-  for (const ControlMessage& m : msgs) kinds.push_back(m.kind + " " + m.detail);
+  for (const ControlMessage& m : msgs) kinds.push_back(std::string(EventKindText(m)) + " " + m.detail);
   EXPECT_EQ(kinds, (std::vector<std::string>{"lock_acquired .lock exclusive", "lock_released .lock (exit)"}));
 }
 
