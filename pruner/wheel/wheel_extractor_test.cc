@@ -218,7 +218,10 @@ TEST_F(WheelExtractorTest, RefusesAWheelPathThatIsNotARegularFile) {
     Result<ExtractedWheel> r = ExtractWheel(*fs_, AT_FDCWD, path, dest_.get(), {});
     ASSERT_FALSE(r.ok()) << path;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
-    EXPECT_TRUE(Contains(r.status().message(), path + ": not a regular file")) << r.status().message();
+    // Refused before libarchive reads a byte, by the wheel check or by the
+    // file system's own open (whichever sees it first); either names the path.
+    EXPECT_TRUE(Contains(r.status().message(), path)) << r.status().message();
+    EXPECT_TRUE(Contains(r.status().message(), "not a regular file")) << r.status().message();
   }
   EXPECT_TRUE(stdfs::is_empty(root_ / "work/dest"));
 }
