@@ -1,6 +1,6 @@
 // prunecheck: runs installers, readers, refreshers and pruners of chosen
 // protocol versions against one cache, drives their interleaving, injects
-// crashes, and checks the invariants of DESIGN §5.
+// crashes, and checks the invariants of docs/design.md §5.
 #include <unistd.h>
 
 #include <csignal>

@@ -1,4 +1,4 @@
-// InvariantChecker: judges a run against the invariants of DESIGN §5.
+// InvariantChecker: judges a run against the invariants of docs/design.md §5.
 //
 // Online, from the actors' events in the order the engine saw them:
 //   no-in-use-removal   a remove_begin of X while another actor has X in use

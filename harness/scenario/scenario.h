@@ -1,4 +1,4 @@
-// Scenario files: one race from the catalogue (DESIGN §6) with the verdict it
+// Scenario files: one race from the catalogue (docs/design.md §6) with the verdict it
 // must produce, in TOML. scenarios/README.md is the user's description of the
 // format; this header is its data model.
 //

@@ -5,7 +5,7 @@
 // file it locked is still the one linked at `name` (same dev/ino). If a pruner
 // unlinked or replaced the lock file between our open and our flock, we would
 // otherwise hold a lock nobody else can see; in that case Acquire() closes and
-// retries. This is the "lock, then check the inode" rule of DESIGN §3.
+// retries. This is the "lock, then check the inode" rule of docs/design.md §3.
 //
 // Waiting: kTry fails at once with kWouldBlock; kBlocking retries with
 // non-blocking attempts until `timeout`, calling YieldPoints::Blocked between

@@ -1,7 +1,7 @@
 // YieldPoints: where an actor lets another process run, and what it reports.
 //
 // The cache operations call Yield() at every place another process could
-// interleave (DESIGN §1 steps 2–6, between a prune's listing and each removal,
+// interleave (docs/design.md §1 steps 2–6, between a prune's listing and each removal,
 // around every lock acquire/release) and Report() for the events the harness
 // checker judges (archive published, use begin/end, remove begin/end, lock
 // acquired/released). Standalone use passes NoYieldPoints, which does nothing.

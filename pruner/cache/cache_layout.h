@@ -1,4 +1,4 @@
-// CacheLayout: the names of things in a uv-style cache (DESIGN §1), in one place.
+// CacheLayout: the names of things in a uv-style cache (docs/design.md §1), in one place.
 //
 //   <root>/CACHEDIR.TAG, .gitignore, .lock
 //   <root>/.tmpXXXXXX/                        in-flight unpack dirs

@@ -1,6 +1,6 @@
 // ScanCache: a full physical check of a cache at quiescence.
 //
-// Judges the invariants that can be read off the tree alone (DESIGN §5):
+// Judges the invariants that can be read off the tree alone (docs/design.md §5):
 //   no-dangling-reference  every entry symlink / pointer names an existing archive
 //   no-partial-archive     every archive in archive-v0 verifies against its RECORD
 //                          (complete, nothing missing, nothing unlisted)

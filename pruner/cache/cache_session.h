@@ -104,7 +104,7 @@ class CacheSession {
   // Re-"download": unpack a new archive and atomically repoint the entry,
   // displacing the old archive (which other processes may still be using).
   Result<InstallOutcome> Refresh(const InstallRequest& request);
-  // Removes what this profile's prune rules say (DESIGN §1, §2, §3).
+  // Removes what this profile's prune rules say (docs/design.md §1, §2, §3).
   // kBusy when a try-lock pruner found the cache in use; kLockTimeout when a
   // blocking one gave up. kInvalidInput, touching nothing, when the root is
   // not a cache (VerifyIsCache). An entry that cannot be removed or judged

@@ -1,4 +1,4 @@
-// CacheSession::Prune: the mark-and-sweep of every profile (DESIGN §1–§3).
+// CacheSession::Prune: the mark-and-sweep of every profile (docs/design.md §1–§3).
 //
 // The profile decides: which root lock (none / exclusive blocking / try /
 // mutant shared), whether unknown top-level entries and .tmp dirs go, which

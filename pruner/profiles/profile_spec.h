@@ -1,4 +1,4 @@
-// ProfileSpec: one simulated version of the cache protocol (DESIGN §2).
+// ProfileSpec: one simulated version of the cache protocol (docs/design.md §2).
 //
 // A profile is data, not code: the installer, reader, pruner and cleaner in
 // pruner/cache/ interpret these knobs. That keeps every profile a short,

@@ -1,4 +1,4 @@
-// prunecheck's own protocol (DESIGN §3); the rationale is in pruner/README.md.
+// prunecheck's own protocol (docs/design.md §3); the rationale is in pruner/README.md.
 #include "pruner/profiles/profile_spec.h"
 
 namespace prunecheck {
