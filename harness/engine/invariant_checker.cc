@@ -18,7 +18,7 @@ std::string_view StopKindName(StopKind k) {
 void InvariantChecker::OnMessage(int step, const std::string& actor, const ControlMessage& m) {
   if (m.type != MessageType::kEvent) return;
   if (m.kind == EventKind::kUseBegin) {
-    in_use_[m.subject].insert(actor);
+    in_use_[m.subject].try_emplace(actor);
     used_[actor].insert(m.subject);
   } else if (m.kind == EventKind::kUseEnd) {
     if (m.detail != "ok") failed_use_[actor] = m.subject;
@@ -31,8 +31,11 @@ void InvariantChecker::OnMessage(int step, const std::string& actor, const Contr
     removed_.insert(m.subject);
     auto it = in_use_.find(m.subject);
     if (it == in_use_.end()) return;
-    for (const std::string& user : it->second) {
+    for (auto& [user, reported_removers] : it->second) {
       if (user == actor) continue;
+      // One violation per remover and use: a retried or twice-reported
+      // removal is the same removal from under the same use.
+      if (!reported_removers.insert(actor).second) continue;
       explained_.insert(user);
       Add({Invariant::kNoInUseRemoval, actor, m.subject, step,
            step_label_ + " " + std::to_string(step) + ": " + actor + " began removing " + m.subject + " while " + user +
@@ -119,7 +122,15 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
   }
 }
 
-void InvariantChecker::Add(HarnessViolation v) { violations_.push_back(std::move(v)); }
+void InvariantChecker::Add(HarnessViolation v) {
+  // The same finding twice (free mode judges outcomes after every round) is
+  // one finding: a verdict lists what went wrong, not how often it was seen.
+  const bool seen = std::any_of(violations_.begin(), violations_.end(), [&](const HarnessViolation& w) {
+    return w.invariant == v.invariant && w.actor == v.actor && w.subject == v.subject && w.step == v.step &&
+           w.message == v.message;
+  });
+  if (!seen) violations_.push_back(std::move(v));
+}
 
 bool InvariantChecker::Violated(Invariant invariant) const {
   return std::any_of(violations_.begin(), violations_.end(),

@@ -77,15 +77,17 @@ class InvariantChecker {
   }
   // Outcome-based checks (physical in-use removal or partial archive, progress).
   void CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps);
-  // Adds a violation found elsewhere (physical checks of the tree).
+  // Adds a violation found elsewhere (physical checks of the tree). One equal
+  // in every field to a violation already reported is dropped.
   void Add(HarnessViolation v);
 
   const std::vector<HarnessViolation>& violations() const { return violations_; }
   bool Violated(Invariant invariant) const;
 
  private:
-  // subject -> actors that have it in use
-  std::map<std::string, std::set<std::string>> in_use_;
+  // subject -> actor that has it in use -> removers already reported for
+  // that use (so one use removed from under is reported once per remover)
+  std::map<std::string, std::map<std::string, std::set<std::string>>> in_use_;
   std::set<std::string> explained_;  // actors whose failure an online violation explains
   std::map<std::string, std::set<std::string>> used_;    // actor -> archives it began using
   std::map<std::string, std::string> failed_use_;        // actor -> archive whose use_end was not "ok"
