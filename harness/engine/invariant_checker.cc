@@ -100,7 +100,7 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
       }
       bool partial = archive_present_ && !suspects.empty();
       for (const std::string& id : suspects) {
-        if (removed_.count(id) || !archive_present_(id)) partial = false;
+        if (removed_.count(id) || !archive_present_ || !archive_present_(id)) partial = false;
       }
       if (partial) {
         const std::string& id = *suspects.begin();

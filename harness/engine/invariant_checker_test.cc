@@ -257,7 +257,7 @@ TEST(InvariantCheckerTest, FailedVerificationWithoutSeenRemovalIsPhysicalNoInUse
   c.CheckOutcomes({Outcome("reader", Role::kRead, StopKind::kFinished, 4, "a1/pkg/__init__.py vanished"),
                    Clean("pruner", Role::kPrune)},
                   false, 7);
-  ASSERT_EQ(Summaries(c), Strings({"no-in-use-removal|reader||-1"}));
+  ASSERT_EQ(Summaries(c), Strings({"no-in-use-removal|reader|a1|-1"}));
   EXPECT_EQ(c.violations()[0].message, "reader failed physical verification (exit 4): a1/pkg/__init__.py vanished");
 }
 
@@ -272,7 +272,7 @@ TEST(InvariantCheckerTest, OnlineViolationExplainsTheVictimsLaterFailure) {
                   false, 9);
   // The reader's failure is the removal already reported; the installer's
   // (nobody was seen removing from under it) and the remover's own are not.
-  EXPECT_EQ(Summaries(c), Strings({"no-in-use-removal|pruner|a1|3", "no-in-use-removal|installer||-1",
+  EXPECT_EQ(Summaries(c), Strings({"no-in-use-removal|pruner|a1|3", "no-in-use-removal|installer|a2|-1",
                                    "progress|pruner||-1"}));
 }
 
@@ -283,7 +283,7 @@ TEST(InvariantCheckerTest, RemovalFromUnderAKilledActorExplainsNothing) {
   c.OnMessage(3, "pruner", Event(EventKind::kRemoveBegin, "a1"));
   c.OnMessage(4, "reader2", Event(EventKind::kUseBegin, "a1"));
   c.CheckOutcomes({Outcome("reader2", Role::kRead, StopKind::kFinished, 4, "vanished")}, false, 5);
-  EXPECT_EQ(Summaries(c), Strings({"no-in-use-removal|reader2||-1"}));
+  EXPECT_EQ(Summaries(c), Strings({"no-in-use-removal|reader2|a1|-1"}));
 }
 
 // --- progress -------------------------------------------------------------------
