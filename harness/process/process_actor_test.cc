@@ -596,6 +596,7 @@ TEST(ProcessActorTest, CacheActorPrunesUnderControl) {
   ProcessActorHost host;
   ProcessSpec spec;
   spec.name = "pruner";
+  std::filesystem::create_directories(dir + "/cache/archive-v0");  // prune never creates a cache
   spec.argv = {cache_actor, "prune", "--cache", dir + "/cache", "--profile", "reference"};
   spec.stdout_path = dir + "/pruner.stdout";
   spec.stderr_path = dir + "/pruner.stderr";
@@ -664,8 +665,15 @@ ActorStop DriveToEnd(ActorEndpoint* ep, std::vector<ControlMessage>* msgs = null
   return stop;
 }
 
+// prune never creates a cache (a missing or foreign path is refused), so the
+// fixture makes the smallest tree that is one: an empty archive bucket.
+std::string MinimalCache(const std::string& path) {
+  std::filesystem::create_directories(path + "/archive-v0");
+  return path;
+}
+
 std::vector<std::string> PruneArgs(const std::string& cache) {
-  return {"prune", "--cache", cache, "--profile", "reference", "--seed", "1", "--no-fsync"};
+  return {"prune", "--cache", MinimalCache(cache), "--profile", "reference", "--seed", "1", "--no-fsync"};
 }
 
 // The descriptors a process has open, by number.
@@ -780,6 +788,7 @@ TEST(CacheActorPoolTest, NoOptionCarriesOverFromOneRunToTheNext) {
   ASSERT_TRUE(tmp.ok()) << "cannot create a temp dir";
   const std::string& dir = tmp.path();
   CacheActorPool pool(CacheActorOrNull());
+  MinimalCache(dir + "/cache");  // prune never creates a cache
   auto run = [&](std::vector<std::string> args) {
     ProcessActorHost host(&pool);
     ActorEndpoint* ep = SpawnPooledOrDie(host, PooledRun("pruner", std::move(args), dir));

@@ -95,7 +95,12 @@ TEST_F(CacheActorCliTest, NotACacheIsRefusedWithExit2UnderEveryProfile) {
   EXPECT_NE(check.err.find("is not a cache"), std::string::npos) << check.err;
   EXPECT_EQ(Actor({"check", "--cache", "/etc"}).code, 2);
 
-  // A missing path is an error for check (prune and clean still create it).
+  // A missing path is an error, and stays missing.
+  ActorRun missing = Actor({"prune", "--cache", dir_ + "/nope"});
+  EXPECT_EQ(missing.code, 2) << missing.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/nope"));
+  EXPECT_EQ(Actor({"clean", "--cache", dir_ + "/nope", "pkg"}).code, 2);
+  EXPECT_FALSE(fs::exists(dir_ + "/nope"));
   EXPECT_EQ(Actor({"check", "--cache", dir_ + "/nope"}).code, 2);
 }
 
