@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 
 #include "harness/engine/interrupt.h"
 #include "harness/engine/physical_checks.h"
@@ -21,6 +22,7 @@
 #include "pruner/base/id_source.h"
 #include "pruner/base/mem_file_system.h"
 #include "pruner/base/no_sync_file_system.h"
+#include "pruner/cache/cache_layout.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
@@ -180,12 +182,58 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   result.outcomes.resize(n);
   const auto timeout = std::chrono::milliseconds(config.unresponsive_ms);
 
+  // What every actor was seen removing and publishing so far: the context
+  // in which a black box's fresh entry is judged (below).
+  std::set<std::string> removal_seen;
+  std::map<std::string, int> published_at;  // archive id -> last step it was published
   auto absorb = [&](int step, size_t i, std::vector<ControlMessage>& msgs) {
     for (ControlMessage& m : msgs) {
+      if (m.type == MessageType::kEvent && m.kind == EventKind::kRemoveBegin) removal_seen.insert(m.subject);
+      if (m.type == MessageType::kEvent && m.kind == EventKind::kArchivePublished) published_at[m.subject] = step;
       checker.OnMessage(step, config.actors[i].name, m);
       result.log.push_back({step, static_cast<int>(i), std::move(m)});
     }
     msgs.clear();
+  };
+
+  // A syscall-controlled black box's entries are judged the moment the call
+  // that made one completed (every actor is stopped then), as the entry
+  // watcher judges a free black box's (removal_watcher.h): whatever reader
+  // the schedule sends there next would see the same. An entry naming an
+  // archive that is there but incomplete was published before the archive
+  // was complete (no-partial-archive), unless someone was removing that
+  // archive (no-dangling-reference). One naming an archive that does not
+  // exist yet is judged at the end: published early if the archive came
+  // later, dangling if it never did.
+  struct EarlyEntry {
+    std::string actor, entry, id;
+    int step;
+  };
+  std::vector<EarlyEntry> early_entries;
+  std::set<std::string> judged_entries;  // "entry\tid": one finding per entry version
+  auto judge_fresh_entries = [&](int step, size_t i, const std::vector<ControlMessage>& fresh) {
+    const ActorSpec& spec = config.actors[i];
+    if (!spec.black_box || endpoints[i] == nullptr || !endpoints[i]->connected()) return;
+    for (const ControlMessage& m : fresh) {
+      if (m.type != MessageType::kEvent || m.kind != EventKind::kReferenced) continue;
+      // A replace temp is no entry yet: readers see it once it is renamed over the entry.
+      if (m.detail.find(layout::kReplaceTempInfix) != std::string::npos) continue;
+      if (!judged_entries.insert(m.detail + "\t" + m.subject).second) continue;
+      bool missing = false;
+      const std::string problem = ArchiveProblem(cache + "/archive-v0", m.subject, &missing);
+      if (problem.empty()) continue;
+      if (missing) {
+        early_entries.push_back({spec.name, m.detail, m.subject, step});
+      } else if (removal_seen.count(m.subject)) {
+        checker.Add({Invariant::kNoDanglingReference, spec.name, m.subject, step,
+                     "step " + std::to_string(step) + ": " + spec.name + " pointed " + m.detail + " at archive " +
+                         m.subject + ", which was being removed (" + problem + ")"});
+      } else {
+        checker.Add({Invariant::kNoPartialArchive, spec.name, m.subject, step,
+                     "step " + std::to_string(step) + ": " + spec.name + " pointed " + m.detail + " at archive " +
+                         m.subject + " before it was complete (" + problem + ")"});
+      }
+    }
   };
 
   std::vector<ControlMessage> msgs;
@@ -318,6 +366,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     } else {
       endpoints[ai]->Resume();
       stops[ai] = endpoints[ai]->WaitForStop(&msgs, timeout);
+      judge_fresh_entries(step, ai, msgs);
       absorb(step, ai, msgs);
       if (stops[ai].kind == StopKind::kUnresponsive) unresponsive[ai] = true;
     }
@@ -370,6 +419,20 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
   const ActorSpec* pruner = nullptr;
   for (const ActorSpec& a : config.actors) {
     if (a.role == Role::kPrune && pruner == nullptr) pruner = &a;
+  }
+  for (const EarlyEntry& e : early_entries) {
+    auto published = published_at.find(e.id);
+    const bool came_later = (published != published_at.end() && published->second >= e.step) ||
+                            (!removal_seen.count(e.id) && ArchivePresent(fsys, cache, e.id));
+    if (came_later) {
+      checker.Add({Invariant::kNoPartialArchive, e.actor, e.id, e.step,
+                   "step " + std::to_string(e.step) + ": " + e.actor + " pointed " + e.entry + " at archive " + e.id +
+                       " before it existed (it was published later): published before it was complete"});
+    } else {
+      checker.Add({Invariant::kNoDanglingReference, e.actor, e.id, e.step,
+                   "step " + std::to_string(e.step) + ": " + e.actor + " pointed " + e.entry +
+                       " at missing archive " + e.id});
+    }
   }
   CheckTreeAtQuiescence(fsys, config, cache, result.run_dir, pruner, &checker);
 

@@ -76,7 +76,8 @@ std::optional<EntrySnapshot> ReadEntry(const std::string& path, const std::strin
   return std::nullopt;
 }
 
-// Why archive-v0/`id` is not a complete archive now; empty when it is.
+}  // namespace
+
 std::string ArchiveProblem(const std::string& bucket, const std::string& id, bool* missing) {
   *missing = false;
   FileSystem& fs = *DefaultFileSystem();
@@ -92,8 +93,6 @@ std::string ArchiveProblem(const std::string& bucket, const std::string& id, boo
   Status v = VerifyTreeAgainstRecord(fs, dir->get(), rec->record, VerifyOptions{});
   return v.ok() ? "" : v.ToString();
 }
-
-}  // namespace
 
 RemovalWatcher::~RemovalWatcher() {
   if (thread_.joinable()) (void)Stop();

@@ -34,6 +34,11 @@
 
 namespace prunecheck::harness {
 
+// Why `bucket`/`id` (bucket: the absolute path of archive-v0) is not a
+// complete archive now: no RECORD, or the tree does not verify against it.
+// Empty when it is complete; *missing is set when it does not exist.
+std::string ArchiveProblem(const std::string& bucket, const std::string& id, bool* missing);
+
 class RemovalWatcher {
  public:
   RemovalWatcher() = default;

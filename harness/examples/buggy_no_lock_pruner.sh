@@ -2,7 +2,7 @@
 # BUGGY black-box pruner: takes no lock at all (like uv 0.8.18's prune). It
 # can remove an archive an installer has just persisted and not yet
 # referenced, or one a reader resolved a moment ago.
-# Expected verdict: no-in-use-removal (scenarios/bb-no-lock-pruner.toml).
+# Expected verdict: no-in-use-removal or no-dangling-reference (scenarios/bb-no-lock-pruner.toml).
 #
 # Usage: buggy_no_lock_pruner.sh CACHE_DIR
 set -u

@@ -2,7 +2,7 @@
 # BUGGY black-box pruner: "repairs" `.lock` by replacing it with a fresh file
 # before locking it exclusive. Everyone else holds the OLD inode; its
 # exclusive lock on the new one excludes nobody.
-# Expected verdict: no-in-use-removal (scenarios/bb-replaced-lock-pruner.toml).
+# Expected verdict: no-in-use-removal or no-dangling-reference (scenarios/bb-replaced-lock-pruner.toml).
 #
 # Usage: buggy_replaced_lock_pruner.sh CACHE_DIR
 set -u

@@ -2,7 +2,7 @@
 # BUGGY black-box pruner: takes `.lock` SHARED instead of exclusive. Shared
 # locks do not exclude each other, so installers and readers holding `.lock`
 # shared go on while it removes what they are about to reference or use.
-# Expected verdict: no-in-use-removal (scenarios/bb-shared-lock-pruner.toml).
+# Expected verdict: no-in-use-removal or no-dangling-reference (scenarios/bb-shared-lock-pruner.toml).
 #
 # Usage: buggy_shared_lock_pruner.sh CACHE_DIR
 set -u

@@ -17,6 +17,8 @@
 #   prunecheck explore --installer uv-0.8.19 --reader uv-0.8.19 --refresher uv-0.8.19 \
 #       --black-box 'bash harness/examples/lock_respecting_pruner.sh {cache}'
 #
+# Expected verdict: pass (scenarios/bb-lock-respecting-pruner.toml).
+#
 # Usage: lock_respecting_pruner.sh CACHE_DIR
 # Exit: 0 pruned, 2 not a cache / bad input, 3 lock not obtained.
 set -u

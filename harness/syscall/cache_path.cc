@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace prunecheck::harness {
@@ -61,6 +62,15 @@ std::string ArchiveIdOf(const std::string& rel, int* depth) {
     *depth = d;
   }
   return slash == std::string::npos ? rest : rest.substr(0, slash);
+}
+
+std::string TempDirOf(const std::string& rel, int* depth) {
+  static const std::string kPrefix = ".tmp";
+  if (depth) *depth = 0;
+  if (rel.compare(0, kPrefix.size(), kPrefix) != 0) return "";
+  const size_t slash = rel.find('/');
+  if (depth) *depth = 1 + static_cast<int>(std::count(rel.begin(), rel.end(), '/'));
+  return slash == std::string::npos ? rel : rel.substr(0, slash);
 }
 
 }  // namespace prunecheck::harness

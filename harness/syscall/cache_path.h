@@ -27,4 +27,8 @@ std::optional<std::string> CacheRelative(const std::string& root, const std::str
 // *depth gets the number of components below archive-v0 (1: the archive itself).
 std::string ArchiveIdOf(const std::string& rel, int* depth = nullptr);
 
+// The top-level temp dir (".tmp<anything>", an installer's in-flight unpack
+// dir) when `rel` is that dir or below it ("" otherwise); *depth as above.
+std::string TempDirOf(const std::string& rel, int* depth = nullptr);
+
 }  // namespace prunecheck::harness

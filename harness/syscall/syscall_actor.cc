@@ -50,6 +50,8 @@ constexpr auto kQuietPoll = std::chrono::microseconds(200);
 constexpr auto kSleepingIsBlocked = std::chrono::milliseconds(20);
 // How long to wait for the kernel to let a killed init go.
 constexpr auto kReapGrace = std::chrono::seconds(10);
+// How long a starting actor may take to hand over its seccomp listener.
+constexpr auto kStartTimeout = std::chrono::seconds(30);
 
 int64_t MonotonicNs() {
   timespec ts{};
@@ -168,6 +170,18 @@ bool ReadStat(const std::string& path, ProcStat* st) {
 
 bool Running(char state) { return state == 'R' || state == 'D'; }
 
+// A /proc file of at most 64 KiB, whole.
+bool ReadSmallFile(const std::string& path, std::string* out) {
+  out->clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char chunk[4096];
+  ssize_t n;
+  while (out->size() < 65536 && (n = ::read(fd, chunk, sizeof chunk)) > 0) out->append(chunk, static_cast<size_t>(n));
+  ::close(fd);
+  return true;
+}
+
 // The path `path` (relative to dirfd `dirfd` of task `tid`) as an absolute path.
 std::string Absolute(pid_t tid, int dirfd, const std::string& path) {
   if (!path.empty() && path[0] == '/') return path;
@@ -250,7 +264,11 @@ int High(int fd) { return fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) ::signal(sig, SIG_DFL);
-  const pid_t cmd = ::fork();
+  // A raw fork: this process is a raw clone of a multithreaded harness, so
+  // glibc's fork() could wait forever on a malloc or stdio lock that another
+  // harness thread held at the moment of the clone (seen: a run-directory
+  // reaper thread mid-malloc). The command's side makes only system calls.
+  const pid_t cmd = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0));
   if (cmd == 0) RunCommand(a);
   int status = 127 << 8;
   // The init keeps nothing of the harness's but its status socket.
@@ -516,32 +534,43 @@ class SyscallEndpointImpl final : public ActorEndpoint {
 
   // ---- the process tree
 
-  // Every process of the actor (not its init), from one scan of /proc.
+  // Every process of the actor (not its init), walked down from the init
+  // through /proc/PID/task/TID/children: a few reads per process of the
+  // tree instead of a scan of all of /proc (which cost most of a step's
+  // time on a busy machine). A child forked while the walk reads its parent
+  // can be missed; quiescence is only believed when seen twice in a row.
   std::vector<pid_t> Tree(std::map<pid_t, ProcStat>* stats = nullptr) {
-    std::map<pid_t, std::vector<pid_t>> children;
-    std::map<pid_t, ProcStat> all;
-    DIR* d = ::opendir("/proc");
-    if (d == nullptr) return {};
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-      ProcStat st;
-      if (!ReadStat(std::string("/proc/") + e->d_name + "/stat", &st)) continue;
-      children[st.ppid].push_back(st.pid);
-      all[st.pid] = st;
-    }
-    ::closedir(d);
     std::vector<pid_t> tree;
-    std::vector<pid_t> todo = {init_};
+    std::vector<std::pair<pid_t, long>> todo = {{init_, 1}};  // (pid, threads)
+    std::string buf;
     while (!todo.empty()) {
-      const pid_t p = todo.back();
+      const auto [p, threads] = todo.back();
       todo.pop_back();
-      for (pid_t c : children[p]) {
-        tree.push_back(c);
-        todo.push_back(c);
+      const std::string task_dir = "/proc/" + std::to_string(p) + "/task";
+      std::vector<std::string> tids;
+      if (threads <= 1) {
+        tids.push_back(std::to_string(p));
+      } else if (DIR* d = ::opendir(task_dir.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+          if (e->d_name[0] >= '0' && e->d_name[0] <= '9') tids.emplace_back(e->d_name);
+        }
+        ::closedir(d);
       }
-    }
-    if (stats) {
-      for (pid_t p : tree) (*stats)[p] = all[p];
+      for (const std::string& tid : tids) {
+        if (!ReadSmallFile(task_dir + "/" + tid + "/children", &buf)) continue;
+        const char* q = buf.c_str();
+        while (*q != 0) {
+          char* end = nullptr;
+          const long c = std::strtol(q, &end, 10);
+          if (end == q) break;
+          q = end;
+          ProcStat st;
+          if (!ReadStat("/proc/" + std::to_string(c) + "/stat", &st)) continue;  // gone meanwhile
+          tree.push_back(static_cast<pid_t>(c));
+          if (stats) (*stats)[static_cast<pid_t>(c)] = st;
+          todo.emplace_back(static_cast<pid_t>(c), st.threads);
+        }
+      }
     }
     return tree;
   }
@@ -665,15 +694,30 @@ class SyscallEndpointImpl final : public ActorEndpoint {
       removing_.insert(id);
       Event(EventKind::kRemoveBegin, id, "sys." + c.name);
     };
+    // An installer's in-flight temp dir (".tmp*" at the top level) is in use
+    // as much as an archive is (the installers report use_begin on it): its
+    // removal is judged the same way, with the dir's name as subject.
+    int tdepth0 = 0, tdepth1 = 0;
+    const std::string tmp0 = TempDirOf(rel0, &tdepth0);
+    const std::string tmp1 = TempDirOf(rel1, &tdepth1);
+    auto begin_tmp_removal = [&](const std::string& dir) {
+      if (dir.empty() || removing_tmp_.count(dir) || !Exists(dir)) return;
+      removing_tmp_.insert(dir);
+      Event(EventKind::kRemoveBegin, dir, "sys." + c.name);
+    };
     switch (c.nr) {
       case SYS_unlink: case SYS_unlinkat: case SYS_rmdir:
         if (!id0.empty() && Exists(rel0)) begin_removal(id0);
+        if (!tmp0.empty() && Exists(rel0)) begin_tmp_removal(tmp0);
         break;
       case SYS_rename: case SYS_renameat: case SYS_renameat2:
         // An archive moved out of archive-v0 is being removed; anything
         // moved into archive-v0/<id> publishes it; onto a wheels-v6 entry
-        // references whatever the moved symlink points at.
+        // references whatever the moved symlink points at. A temp dir (or
+        // something in it) moved anywhere but into archive-v0 is removed
+        // from under its installer; renamed into archive-v0 it is persisted.
         if (!id0.empty() && depth0 == 1 && id1.empty()) begin_removal(id0);
+        if (!tmp0.empty() && tmp1 != tmp0 && id1.empty()) begin_tmp_removal(tmp0);
         if (!id1.empty() && depth1 == 1) publishing_.insert(id1);
         if (rel1.rfind("wheels-v6/", 0) == 0) {
           const std::string target = ReadLink(c.abs[0]);
@@ -871,6 +915,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   uint64_t arrivals_ = 0;
   std::deque<ControlMessage> events_;
   std::set<std::string> removing_, publishing_, used_;
+  std::set<std::string> removing_tmp_;  // ".tmp*" dirs whose removal was reported (never ended: they are not archives)
   std::map<std::string, std::string> locks_;  // cache-relative lock file -> inode
   bool killed_ = false, timed_out_ = false, reaped_ = false;
   std::optional<ActorStop> final_;
@@ -1014,6 +1059,16 @@ Result<std::unique_ptr<ActorEndpoint>> StartSyscallActor(const SyscallActorSpec&
   msg.msg_iovlen = 1;
   msg.msg_control = cbuf;
   msg.msg_controllen = sizeof cbuf;
+  // Bounded: a child that never gets as far as the filter is an error, never a hang.
+  pollfd ready{sock_parent.fd, POLLIN, 0};
+  int polled;
+  do {
+    polled = ::poll(&ready, 1, static_cast<int>(std::chrono::milliseconds(kStartTimeout).count()));
+  } while (polled < 0 && errno == EINTR);
+  if (polled == 0) {
+    return fail(Status(StatusCode::kIoError, "actor " + spec.name + ": its init did not install the seccomp filter within " +
+                                                 std::to_string(kStartTimeout.count()) + " s"));
+  }
   ssize_t n;
   do {
     n = ::recvmsg(sock_parent.fd, &msg, MSG_CMSG_CLOEXEC);

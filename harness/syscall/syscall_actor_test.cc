@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -58,6 +60,12 @@ TEST(CachePathTest, RelativeToTheRootWithoutFollowingTheLastComponent) {
   EXPECT_EQ(ArchiveIdOf("archive-v0/abc", &depth), "abc");
   EXPECT_EQ(depth, 1);
   EXPECT_EQ(ArchiveIdOf("wheels-v6/x"), "");
+  EXPECT_EQ(TempDirOf(".tmpAbC123/demo/a.py", &depth), ".tmpAbC123");
+  EXPECT_EQ(depth, 3);
+  EXPECT_EQ(TempDirOf(".tmpAbC123", &depth), ".tmpAbC123");
+  EXPECT_EQ(depth, 1);
+  EXPECT_EQ(TempDirOf("archive-v0/.tmpx"), "");
+  EXPECT_EQ(TempDirOf("tmpx"), "");
 }
 
 class SyscallActorTest : public ::testing::Test {
@@ -155,19 +163,66 @@ std::vector<pid_t> ProcessesRunning(const std::vector<std::string>& argv) {
   return found;
 }
 
-// Waits (bounded) for the kernel to finish killing a namespace.
-bool GoneWithin(const std::vector<std::string>& argv, std::chrono::seconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (!ProcessesRunning(argv).empty()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    ::usleep(10000);  // polling a condition, not synchronising on time
+// The handshake with a black box's descendants, without sleeping: a FIFO
+// whose write end the descendant under test holds (`sleep N 3>FIFO &`).
+// Reading "up" says the shell has forked it holding the write end; end of
+// file says every holder of the write end is dead — the kernel closes a
+// process's descriptors when it dies, so no polling of /proc is needed.
+class HandshakeFifo {
+ public:
+  explicit HandshakeFifo(std::string path) : path_(std::move(path)) {
+    if (::mkfifo(path_.c_str(), 0600) == 0) fd_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   }
-  return true;
-}
+  ~HandshakeFifo() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+  // The next word written, waiting at most `limit` for it.
+  std::string ReadWord(std::chrono::seconds limit) {
+    std::string got;
+    Drain(limit, &got, /*until_eof=*/false);
+    return got;
+  }
+  // True once every writer has closed (died), within `limit`. REQUIRES: a
+  // writer has connected (else a non-blocking FIFO reads EOF at once).
+  bool AllWritersGone(std::chrono::seconds limit) { return Drain(limit, nullptr, /*until_eof=*/true); }
+
+ private:
+  bool Drain(std::chrono::seconds limit, std::string* word, bool until_eof) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      char buf[256];
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      // End of file: no writer left — or, before anything was read, none yet.
+      if (n == 0 && until_eof) return true;
+      if (n > 0) {
+        if (word != nullptr) word->append(buf, static_cast<size_t>(n));
+        if (!until_eof && word != nullptr && word->find('\n') != std::string::npos) {
+          word->erase(word->find('\n'));
+          return true;
+        }
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+      const auto left = std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(left.count()));  // an event (data or hang-up) or the bound
+    }
+  }
+
+  std::string path_;
+  int fd_ = -1;
+};
 
 TEST_F(SyscallActorTest, KillTakesGrandchildren) {
+  HandshakeFifo fifo(std::string(dir_.path()) + "/held");
+  ASSERT_TRUE(fifo.ok());
   const std::string marker = std::to_string(900000 + ::getpid() % 90000);
-  auto e = Start("sleep " + marker + " & touch " + cache_ + "/x; wait");
+  // The grandchild holds the FIFO's write end; the shell closes its own copy.
+  auto e = Start("exec 3>" + fifo.path() + "; sleep " + marker + " >&3 & exec 3>&-; touch " + cache_ + "/x; wait");
   ASSERT_NE(e, nullptr);
   std::vector<ControlMessage> msgs;
   ActorStop s = e->WaitForStop(&msgs, milliseconds(10000));
@@ -177,7 +232,8 @@ TEST_F(SyscallActorTest, KillTakesGrandchildren) {
   e->Kill();
   s = e->WaitForStop(&msgs, milliseconds(10000));
   EXPECT_EQ(s.kind, StopKind::kDied);
-  EXPECT_TRUE(GoneWithin({"sleep", marker}, std::chrono::seconds(10)));
+  EXPECT_TRUE(fifo.AllWritersGone(std::chrono::seconds(10))) << "the sleep grandchild survived the kill";
+  EXPECT_TRUE(ProcessesRunning({"sleep", marker}).empty());
 }
 
 TEST(SyscallContainmentTest, SigkillOfPrunecheckLeavesNothingRunning) {
@@ -188,33 +244,27 @@ TEST(SyscallContainmentTest, SigkillOfPrunecheckLeavesNothingRunning) {
   ASSERT_EQ(::access(bin, X_OK), 0) << bin << " not found: set PRUNECHECK_BINARY";
   if (!SyscallActorsUsePidNamespace()) GTEST_SKIP() << "no PID namespaces here: the fallback is weaker (documented)";
   ScopedTempDir dir{"syscall-test"};
-  const std::string fifo = std::string(dir.path()) + "/up";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  HandshakeFifo fifo(std::string(dir.path()) + "/up");
+  ASSERT_TRUE(fifo.ok());
   const std::string marker = std::to_string(800000 + ::getpid() % 90000);
   const std::string base = std::string(dir.path()) + "/runs";
   ASSERT_EQ(::mkdir(base.c_str(), 0755), 0);
   const pid_t pc = ::fork();
   ASSERT_GE(pc, 0);
   if (pc == 0) {
-    const std::string bb = "sleep " + marker + " & echo up > " + fifo + "; wait";
+    // The grandchild holds the write end from its fork on; "up" is written
+    // after the fork, and the shell's own copy is closed after that.
+    const std::string bb = "exec 3>" + fifo.path() + "; sleep " + marker + " >&3 & echo up >&3; exec 3>&-; wait";
     ::execl(bin, bin, "explore", "--black-box", bb.c_str(), "--runs", "1", "--base-dir", base.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  // The black box's grandchild is running once it has written to the FIFO.
-  std::ifstream up(fifo);
-  std::string word;
-  up >> word;
-  EXPECT_EQ(word, "up");
-  // The shell forked the grandchild before writing; its exec may still be under way.
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (ProcessesRunning({"sleep", marker}).empty() && std::chrono::steady_clock::now() < until) ::usleep(10000);
-  EXPECT_FALSE(ProcessesRunning({"sleep", marker}).empty());
+  EXPECT_EQ(fifo.ReadWord(std::chrono::seconds(60)), "up");
   ASSERT_EQ(::kill(pc, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(pc, &status, 0), pc);
-  EXPECT_TRUE(GoneWithin({"sleep", marker}, std::chrono::seconds(10)))
-      << "a grandchild of the black box survived the harness";
+  EXPECT_TRUE(fifo.AllWritersGone(std::chrono::seconds(10))) << "a grandchild of the black box survived the harness";
+  EXPECT_TRUE(ProcessesRunning({"sleep", marker}).empty());
 }
 
 }  // namespace
