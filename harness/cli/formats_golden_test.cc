@@ -7,7 +7,7 @@
 // traces by ReadTrace, explore results by `prunecheck merge`, and a file
 // with a missing or unknown "format" is refused (exit 2, FILE:LINE:COL).
 //
-// A golden file changes only with its format version (docs/design.md §7). To
+// docs/design.md §7 ("File formats") says when a golden file may change. To
 // see what the binary writes now: PRUNECHECK_GOLDEN_OUT=/some/dir.
 #include <fcntl.h>
 #include <sys/wait.h>
