@@ -387,10 +387,10 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   }
 
   void Pause() override {
-    for (pid_t p : Tree()) ::kill(p, SIGSTOP);
+    for (pid_t p : FullTree()) ::kill(p, SIGSTOP);
   }
   void Continue() override {
-    for (pid_t p : Tree()) ::kill(p, SIGCONT);
+    for (pid_t p : FullTree()) ::kill(p, SIGCONT);
   }
 
   ActorStop WaitForExit(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
@@ -537,8 +537,10 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   // Every process of the actor (not its init), walked down from the init
   // through /proc/PID/task/TID/children: a few reads per process of the
   // tree instead of a scan of all of /proc (which cost most of a step's
-  // time on a busy machine). A child forked while the walk reads its parent
-  // can be missed; quiescence is only believed when seen twice in a row.
+  // time on a busy machine). The walk can miss a child forked or reparented
+  // while it reads (the kernel says the children files are exact only for
+  // stopped tasks), so it only ever says "still running"; "quiescent" is
+  // confirmed with FullTree.
   std::vector<pid_t> Tree(std::map<pid_t, ProcStat>* stats = nullptr) {
     std::vector<pid_t> tree;
     std::vector<std::pair<pid_t, long>> todo = {{init_, 1}};  // (pid, threads)
@@ -575,13 +577,45 @@ class SyscallEndpointImpl final : public ActorEndpoint {
     return tree;
   }
 
+  // Every process of the actor (not its init), from one scan of /proc.
+  std::vector<pid_t> FullTree(std::map<pid_t, ProcStat>* stats = nullptr) {
+    std::map<pid_t, std::vector<pid_t>> children;
+    std::map<pid_t, ProcStat> all;
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr) return {};
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      ProcStat st;
+      if (!ReadStat(std::string("/proc/") + e->d_name + "/stat", &st)) continue;
+      children[st.ppid].push_back(st.pid);
+      all[st.pid] = st;
+    }
+    ::closedir(d);
+    std::vector<pid_t> tree;
+    std::vector<pid_t> todo = {init_};
+    while (!todo.empty()) {
+      const pid_t p = todo.back();
+      todo.pop_back();
+      for (pid_t c : children[p]) {
+        tree.push_back(c);
+        todo.push_back(c);
+      }
+    }
+    if (stats) {
+      for (pid_t p : tree) (*stats)[p] = all[p];
+    }
+    return tree;
+  }
+
   // Every task of the tree held here, asleep, or gone. A task asleep in
   // the kernel's seccomp wait whose notification this endpoint has not
   // received yet counts as running: its notification is on its way (the
   // listener can lag the task's state).
-  bool Quiescent() {
+  bool Quiescent() { return QuiescentIn(/*full=*/false) && QuiescentIn(/*full=*/true); }
+
+  bool QuiescentIn(bool full) {
     std::map<pid_t, ProcStat> stats;
-    const std::vector<pid_t> tree = Tree(&stats);
+    const std::vector<pid_t> tree = full ? FullTree(&stats) : Tree(&stats);
     auto quiet = [&](pid_t tid, char state, const std::string& proc) {
       if (held_.count(tid)) return true;
       if (Running(state)) return false;
@@ -621,7 +655,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   }
 
   void KillTree() {
-    for (pid_t p : Tree()) ::kill(p, SIGKILL);  // the subreaper fallback needs this; harmless otherwise
+    for (pid_t p : FullTree()) ::kill(p, SIGKILL);  // the subreaper fallback needs this; harmless otherwise
     ::kill(init_, SIGKILL);                       // with a namespace, this alone kills everything
   }
 
@@ -816,7 +850,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
 
   // Whether /proc/locks lists a holder of the file's locks outside this actor.
   bool HeldOutsideTree(const struct stat& st) {
-    const std::vector<pid_t> tree = Tree();
+    const std::vector<pid_t> tree = FullTree();
     const std::set<pid_t> mine(tree.begin(), tree.end());
     char want[64];
     std::snprintf(want, sizeof want, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
