@@ -458,7 +458,8 @@ TEST(ScenarioProperty, MutantMakesTheSafePropertyFail) {
   self[n] = '\0';
   const std::string out_dir = OutDir() + "/mutant-" + std::to_string(getpid());
   std::filesystem::remove_all(out_dir);
-  const std::string log = out_dir + ".log";
+  std::filesystem::create_directories(out_dir);
+  const std::string log = out_dir + "/property.log";
   auto run_self = [&](const std::string& rc_params) {
     pid_t pid = fork();
     if (pid == 0) {
@@ -471,6 +472,7 @@ TEST(ScenarioProperty, MutantMakesTheSafePropertyFail) {
         setenv("RC_PARAMS", rc_params.c_str(), 1);
       }
       const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0) _exit(126);
       dup2(fd, 1);
       dup2(fd, 2);
       execl(self, self, "--gtest_filter=ScenarioProperty.SafeCombinationsKeepEveryInvariant", nullptr);
@@ -514,8 +516,11 @@ TEST(ScenarioProperty, MutantMakesTheSafePropertyFail) {
   EXPECT_TRUE(WIFEXITED(again_status) && WEXITSTATUS(again_status) == 1) << again;
   EXPECT_FALSE(line_after(output, "run config: ").empty()) << output;
   EXPECT_EQ(line_after(again, "run config: "), line_after(output, "run config: ")) << again;
-  if (!HasFailure()) std::filesystem::remove_all(out_dir);
-  std::filesystem::remove(log);
+  if (!HasFailure()) {
+    std::filesystem::remove_all(out_dir);
+    std::error_code ec;
+    std::filesystem::remove(OutDir(), ec);  // only if empty: it may hold real failures
+  }
 }
 
 }  // namespace
