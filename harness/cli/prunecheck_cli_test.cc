@@ -225,7 +225,7 @@ TEST_F(PrunecheckCliTest, BadTraceAndConfigFilesExitTwoWithFileLineColumn) {
   const std::string fifo = dir_ + "/config.json";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const std::string trace = dir_ + "/trace.json";
-  std::ofstream(trace) << "{\"prunecheck_trace\": 1, \"seed\": 1, \"choices\": [],\n"
+  std::ofstream(trace) << "{\"format\": \"prunecheck-trace/1\", \"seed\": 1, \"choices\": [],\n"
                           " \"config\": {\"actors\": [{\"name\": \"i\", \"role\": \"install\", "
                           "\"profile\": \"reference\", \"package\": \"../../../../PWNED\"}],\n"
                           " \"fixture_files\": 1e9}}\n";

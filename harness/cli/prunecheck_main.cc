@@ -367,14 +367,15 @@ int Stress(const ExploreArgs& a, FreeRunOptions fo, const std::string& cache_act
     for (const HarnessViolation& v : r.violations) {
       vs.push_back({{"invariant", InvariantName(v.invariant)}, {"actor", v.actor}, {"subject", v.subject}, {"message", v.message}});
     }
-    Status w = WriteResultFile(a.json_out, nlohmann::json{{"verdict", r.passed ? "pass" : "violation"},
-                                                          {"rounds", r.rounds},
-                                                          {"actor_runs", r.actor_runs},
-                                                          {"seconds", r.seconds},
-                                                          {"seed", a.seed},
-                                                          {"violations", vs}}
-                                                   .dump(2) +
-                                               "\n");
+    nlohmann::ordered_json j;
+    j["format"] = kStressResultFormat;
+    j["verdict"] = r.passed ? "pass" : "violation";
+    j["rounds"] = r.rounds;
+    j["actor_runs"] = r.actor_runs;
+    j["seconds"] = r.seconds;
+    j["seed"] = a.seed;
+    j["violations"] = vs;
+    Status w = WriteResultFile(a.json_out, j.dump(2) + "\n");
     if (!w.ok()) {
       std::fprintf(stderr, "prunecheck stress: --json: %s\n", w.ToString().c_str());
       return kHarnessError;
@@ -420,7 +421,9 @@ int Replay(const std::string& path, const std::string& transport_override, int t
   std::printf("%s", Summary(config, last).c_str());
   std::printf("identical event sequence in %d of %d replays\n", identical, times);
   if (!json_out.empty()) {
-    nlohmann::json j = ResultJson(config, last, trace->seed, "replay");
+    nlohmann::ordered_json j;
+    j["format"] = kReplayResultFormat;
+    j.update(ResultJson(config, last, trace->seed, "replay"));
     j["identical_replays"] = identical;
     j["replays"] = times;
     Status w = WriteResultFile(json_out, j.dump(2) + "\n");
@@ -561,27 +564,17 @@ int MutationScore(MutationScoreOptions o, const std::string& transport, const st
 
 // `prunecheck merge A.json B.json ...`: joins explore --json results of shards.
 int Merge(const std::vector<std::string>& inputs, const std::string& json_out) {
-  constexpr std::uintmax_t kMaxResultBytes = 256u << 20;
+  // Results of long explorations with --keep-going can be large; still bounded.
+  constexpr size_t kMaxResultBytes = size_t{256} << 20;
   std::vector<nlohmann::json> results;
   for (const std::string& path : inputs) {
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(path, ec);
-    if (ec || size > kMaxResultBytes) {
-      std::fprintf(stderr, "prunecheck merge: %s: %s\n", path.c_str(),
-                   ec ? ec.message().c_str() : "larger than 256 MiB: not a result file");
+    Result<JsonDocument> doc = JsonDocument::Load(path, kMaxResultBytes);
+    Status format = doc.ok() ? RequireFormat(*doc, kExploreResultFormat, "explore --json result") : doc.status();
+    if (!format.ok()) {
+      std::fprintf(stderr, "prunecheck merge: %s\n", format.ToString().c_str());
       return kBadInput;
     }
-    std::ifstream in(path);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (!in.good() && !in.eof()) {
-      std::fprintf(stderr, "prunecheck merge: %s: cannot read\n", path.c_str());
-      return kBadInput;
-    }
-    if (j.is_discarded()) {
-      std::fprintf(stderr, "prunecheck merge: %s: not valid JSON\n", path.c_str());
-      return kBadInput;
-    }
-    results.push_back(std::move(j));
+    results.push_back(doc->root());
   }
   Result<nlohmann::ordered_json> merged = MergeExploreResults(results, inputs);
   if (!merged.ok()) {

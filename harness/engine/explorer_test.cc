@@ -90,6 +90,32 @@ TEST(ExplorerTest, KeepGoingFindsTheSameFailingRunsWithAnyWorkersAndShards) {
   EXPECT_EQ(std::vector<int>(sharded.begin(), sharded.end()), all);
 }
 
+// The committing thread sleeps until a batch of runs has gathered (explorer.cc,
+// RunParallel); a search that ends on the time budget or runs out of runs
+// with a partial batch must still commit every run, in index order, and end.
+TEST(ExplorerTest, ParallelRunsAreAllCommittedInOrderWhateverEndsTheSearch) {
+  const RunConfig safe = Config({{"install", "reference"}, {"prune", "reference"}});
+  for (int runs : {1, 2, 3, 5, 13, 50}) {
+    ExplorerOptions o = InMemory("random", runs, 3);
+    std::vector<int> committed;
+    o.on_run = [&](int index, const RunResult&) { committed.push_back(index); };
+    const ExploreResult r = Explore(safe, o);
+    ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+    EXPECT_EQ(r.done, runs);
+    ASSERT_EQ(committed.size(), static_cast<size_t>(runs));
+    for (int i = 0; i < runs; ++i) EXPECT_EQ(committed[static_cast<size_t>(i)], i) << "runs " << runs;
+  }
+  ExplorerOptions timed = InMemory("random", 10000000, 3);
+  timed.max_seconds = 0.3;
+  std::vector<int> committed;
+  timed.on_run = [&](int index, const RunResult&) { committed.push_back(index); };
+  const ExploreResult r = Explore(safe, timed);
+  ASSERT_TRUE(r.error.ok()) << r.error.ToString();
+  EXPECT_TRUE(r.out_of_time);
+  ASSERT_EQ(committed.size(), static_cast<size_t>(r.done));
+  for (int i = 0; i < r.done; ++i) ASSERT_EQ(committed[static_cast<size_t>(i)], i);
+}
+
 TEST(ExplorerTest, MinimizesAndReRecordsTheTraceBeforeTheHook) {
   ExplorerOptions o = InMemory("random", 300, 2);
   o.minimize = true;

@@ -75,8 +75,8 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, const std::string& pa
   return d;
 }
 
-Result<JsonDocument> JsonDocument::Load(const std::string& path) {
-  Result<std::string> text = ReadRegularFileBounded(path, kMaxInputFileBytes);
+Result<JsonDocument> JsonDocument::Load(const std::string& path, size_t max_bytes) {
+  Result<std::string> text = ReadRegularFileBounded(path, max_bytes);
   if (!text.ok()) {
     std::string why = text.status().message();
     if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
@@ -101,6 +101,32 @@ Status JsonDocument::FailAtValue(const std::string& pointer, const std::string& 
 
 Status JsonDocument::FailAtKey(const std::string& pointer, const std::string& message) const {
   return Status(StatusCode::kInvalidInput, KeyWhere(pointer) + ": " + message);
+}
+
+Status RequireFormat(const JsonDocument& doc, std::string_view expected, std::string_view what) {
+  const nlohmann::json& root = doc.root();
+  const std::string want(expected);
+  if (!root.is_object()) {
+    return doc.FailAtValue("", "not a prunecheck " + std::string(what) + ": a JSON object with \"format\": \"" + want +
+                                   "\" was expected, not " + JsonTypeName(root));
+  }
+  auto it = root.find("format");
+  if (it == root.end()) {
+    return doc.FailAtValue("", "not a prunecheck " + std::string(what) + ": no \"format\" (expected \"format\": \"" +
+                                   want + "\")");
+  }
+  if (!it->is_string()) {
+    return doc.FailAtValue("/format", "\"format\" must be a string such as \"" + want + "\", not " + JsonTypeName(*it));
+  }
+  const std::string got = it->get<std::string>();
+  if (got == want) return Status::Ok();
+  const std::string kind = want.substr(0, want.rfind('/') + 1);  // "prunecheck-trace/"
+  if (got.rfind(kind, 0) == 0) {
+    return doc.FailAtValue("/format", "unsupported " + std::string(what) + " format \"" + got +
+                                          "\": this prunecheck reads \"" + want + "\" (written by another version?)");
+  }
+  return doc.FailAtValue("/format", "format \"" + got + "\" is not a prunecheck " + std::string(what) +
+                                        " (expected \"" + want + "\")");
 }
 
 Status JsonObjectReader::CheckKeys(const std::vector<std::string>& allowed) const {

@@ -15,6 +15,7 @@
 
 #include "harness/engine/json_positions.h"
 #include "harness/engine/run_config.h"
+#include "pruner/base/bounded_read.h"
 #include "pruner/base/status.h"
 
 namespace prunecheck::harness {
@@ -25,8 +26,8 @@ class JsonDocument {
   // Parses `text`; kInvalidInput "PATH:LINE:COL: not valid JSON: ..." on a
   // syntax error. `text` is copied.
   static Result<JsonDocument> Parse(std::string text, const std::string& path);
-  // Reads `path` (a regular file, at most kMaxInputFileBytes) and parses it.
-  static Result<JsonDocument> Load(const std::string& path);
+  // Reads `path` (a regular file, at most `max_bytes`) and parses it.
+  static Result<JsonDocument> Load(const std::string& path, size_t max_bytes = kMaxInputFileBytes);
 
   const nlohmann::json& root() const { return root_; }
   const std::string& path() const { return path_; }
@@ -54,6 +55,14 @@ class JsonDocument {
 // trace). kInvalidInput "PATH:LINE:COL: ..." on anything a scenario file
 // would be refused for.
 Result<RunConfig> ReadRunConfig(const JsonDocument& doc, const std::string& pointer);
+
+// Every file prunecheck writes as JSON carries a top-level "format":
+// "prunecheck-<kind>/<version>" (docs/design.md §7). OK when `doc`'s root is
+// an object whose "format" is `expected`; otherwise kInvalidInput at the
+// place ("PATH:LINE:COL: ..."): not an object, no "format" (not a prunecheck
+// <what>, or one written before format versions), not a string, another
+// kind, or another version of this kind.
+Status RequireFormat(const JsonDocument& doc, std::string_view expected, std::string_view what);
 
 // Reads actor, point and occurrence of a kill in `r`, checked against `c`'s actors.
 class JsonObjectReader;

@@ -117,7 +117,7 @@ class TraceFileTest : public ::testing::Test {
     return path;
   }
   std::string Good() {
-    return std::string("{\n\"prunecheck_trace\": 1,\n\"seed\": 7,\n\"transport\": \"memory\",\n\"config\": ") + kConfig +
+    return std::string("{\n\"format\": \"prunecheck-trace/1\",\n\"seed\": 7,\n\"transport\": \"memory\",\n\"config\": ") + kConfig +
            ",\n\"choices\": [0, 1, 0],\n\"kills\": [],\n\"event_digest\": \"x\"\n}\n";
   }
   ScopedTempDir tmp_{"trace-file"};
@@ -147,6 +147,39 @@ TEST_F(TraceFileTest, TopLevelErrors) {
   EXPECT_THAT(ReadTrace(typo).status().message(), HasSubstr("unknown transport 'memroy' (did you mean 'memory'?)"));
   const std::string key = Write(Replace(Good(), "\"choices\"", "\"choice\""));
   EXPECT_THAT(ReadTrace(key).status().message(), HasSubstr("unknown key 'choice' in the trace (did you mean 'choices'?)"));
+}
+
+// Every trace carries "format" (run_report.h); a missing or unknown one is
+// bad input at its place, never read as some other version.
+TEST_F(TraceFileTest, FormatIsCheckedAtItsPlace) {
+  const std::string missing = Write(Replace(Good(), "\"format\": \"prunecheck-trace/1\",\n", ""));
+  EXPECT_THAT(ReadTrace(missing).status().message(),
+              StartsWith(missing + ":1:1: not a prunecheck trace: no \"format\" (expected \"format\": \"prunecheck-trace/1\")"));
+  const std::string future = Write(Replace(Good(), "prunecheck-trace/1", "prunecheck-trace/2"));
+  EXPECT_THAT(ReadTrace(future).status().message(),
+              StartsWith(future + ":2:11: unsupported trace format \"prunecheck-trace/2\": this prunecheck reads "
+                                  "\"prunecheck-trace/1\""));
+  const std::string other = Write(Replace(Good(), "prunecheck-trace/1", "prunecheck-explore/1"));
+  EXPECT_THAT(ReadTrace(other).status().message(),
+              StartsWith(other + ":2:11: format \"prunecheck-explore/1\" is not a prunecheck trace"));
+  const std::string number = Write(Replace(Good(), "\"prunecheck-trace/1\"", "1"));
+  EXPECT_THAT(ReadTrace(number).status().message(), StartsWith(number + ":2:11: \"format\" must be a string"));
+  const std::string array = Write("[1, 2]\n");
+  EXPECT_THAT(ReadTrace(array).status().message(), StartsWith(array + ":1:1: a trace must be a JSON object"));
+}
+
+// Traces written before format versions ("prunecheck_trace": 1, as in
+// fuzz/corpus/trace_parse/) are still read, as prunecheck-trace/1.
+TEST_F(TraceFileTest, ReadsTheOldVersionKey) {
+  Result<Trace> t = ReadTrace(Write(Replace(Good(), "\"format\": \"prunecheck-trace/1\"", "\"prunecheck_trace\": 1")));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->seed, 7u);
+  const std::string v2 = Write(Replace(Good(), "\"format\": \"prunecheck-trace/1\"", "\"prunecheck_trace\": 2"));
+  EXPECT_THAT(ReadTrace(v2).status().message(),
+              StartsWith(v2 + ":2:21: 'prunecheck_trace' in the trace must be between 1 and 1, not 2"));
+  const std::string both =
+      Write(Replace(Good(), "\"format\": \"prunecheck-trace/1\"", "\"format\": \"prunecheck-trace/1\", \"prunecheck_trace\": 1"));
+  EXPECT_THAT(ReadTrace(both).status().message(), HasSubstr("a trace with \"format\" has no \"prunecheck_trace\""));
 }
 
 TEST_F(TraceFileTest, OnlyBoundedRegularFilesAreRead) {

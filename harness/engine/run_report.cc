@@ -52,9 +52,12 @@ RunConfig ReplayConfig(const Trace& t) {
   return c;
 }
 
-nlohmann::json ToJson(const Trace& t) {
+namespace {
+
+// "format" first, then the fields in the order people read them.
+nlohmann::ordered_json OrderedTraceJson(const Trace& t) {
   nlohmann::ordered_json j;
-  j["prunecheck_trace"] = 1;
+  j["format"] = kTraceFormat;
   j["seed"] = t.seed;
   j["strategy"] = t.strategy;
   j["transport"] = t.transport;
@@ -66,9 +69,13 @@ nlohmann::json ToJson(const Trace& t) {
   return j;
 }
 
+}  // namespace
+
+nlohmann::json ToJson(const Trace& t) { return OrderedTraceJson(t); }
+
 Status WriteTrace(const Trace& t, const std::string& path) {
   std::ofstream out(path);
-  out << ToJson(t).dump(2) << "\n";
+  out << OrderedTraceJson(t).dump(2) << "\n";
   out.close();
   if (!out) return Status(StatusCode::kIoError, "could not write trace " + path);
   return Status::Ok();
@@ -81,13 +88,18 @@ Result<Trace> ReadTrace(const std::string& path) {
   const nlohmann::json& j = doc.root();
   if (!j.is_object()) return doc.FailAtValue("", "a trace must be a JSON object, not " + std::string(JsonTypeName(j)));
   JsonObjectReader r(doc, j, "", "the trace");
-  if (!r.Has("prunecheck_trace")) {
-    return doc.FailAtValue("", "not a prunecheck trace (no 'prunecheck_trace' field)");
+  if (r.Has("prunecheck_trace") && !r.Has("format")) {
+    // Written before format versions: "prunecheck_trace": 1 is kTraceFormat.
+    int64_t version = 0;
+    PC_RETURN_IF_ERROR(r.Int("prunecheck_trace", &version, 1, 1));
+  } else {
+    PC_RETURN_IF_ERROR(RequireFormat(doc, kTraceFormat, "trace"));
+    if (r.Has("prunecheck_trace")) {
+      return doc.FailAtKey("/prunecheck_trace", "a trace with \"format\" has no \"prunecheck_trace\" (the old version key)");
+    }
   }
-  PC_RETURN_IF_ERROR(r.CheckKeys({"prunecheck_trace", "seed", "strategy", "transport", "config", "choices", "kills",
-                                  "event_digest", "violations"}));
-  int64_t version = 0;
-  PC_RETURN_IF_ERROR(r.Int("prunecheck_trace", &version, 1, 1));
+  PC_RETURN_IF_ERROR(r.CheckKeys({"format", "prunecheck_trace", "seed", "strategy", "transport", "config", "choices",
+                                  "kills", "event_digest", "violations"}));
   Trace t;
   PC_RETURN_IF_ERROR(r.Uint64("seed", &t.seed, true));
   PC_RETURN_IF_ERROR(r.String("strategy", &t.strategy));
@@ -137,9 +149,36 @@ Result<Trace> ReadTrace(const std::string& path) {
       t.kills.push_back(std::move(rec));
     }
   }
-  // "violations" is what explore saw, for people; replay judges afresh.
+  // "violations" is what explore saw, for people (replay judges afresh); read
+  // as strictly as the rest, so a trace reads back to what was written.
   PC_ASSIGN_OR_RETURN(const nlohmann::json* violations, r.Array("violations"));
-  (void)violations;
+  if (violations != nullptr) {
+    if (violations->size() > kMaxKills) {
+      return r.FailAt("violations", "more than " + std::to_string(kMaxKills) + " violations");
+    }
+    for (size_t i = 0; i < violations->size(); ++i) {
+      const std::string p = JsonPointerChild("/violations", i);
+      const nlohmann::json& jv = (*violations)[i];
+      if (!jv.is_object()) {
+        return doc.FailAtValue(p, "violations[" + std::to_string(i) + "] must be an object, not " + JsonTypeName(jv));
+      }
+      JsonObjectReader vr(doc, jv, p, "violations[" + std::to_string(i) + "]");
+      PC_RETURN_IF_ERROR(vr.CheckKeys({"invariant", "actor", "subject", "step", "message"}));
+      std::string invariant;
+      PC_RETURN_IF_ERROR(vr.String("invariant", &invariant, true, "the id of the invariant violated"));
+      std::optional<Invariant> parsed = ParseInvariant(invariant);
+      if (!parsed) {
+        return vr.FailAt("invariant", "unknown invariant '" + invariant + "'" + Suggest(invariant, InvariantNames()));
+      }
+      HarnessViolation v;
+      v.invariant = *parsed;
+      PC_RETURN_IF_ERROR(vr.String("actor", &v.actor));
+      PC_RETURN_IF_ERROR(vr.String("subject", &v.subject));
+      PC_RETURN_IF_ERROR(vr.Int("step", &v.step, -1, kMaxMaxSteps));
+      PC_RETURN_IF_ERROR(vr.String("message", &v.message));
+      t.violations.push_back(std::move(v));
+    }
+  }
   return t;
 }
 

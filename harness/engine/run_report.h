@@ -13,6 +13,18 @@
 
 namespace prunecheck::harness {
 
+// Format versions (docs/design.md §7), pinned by formats_golden_test.cc. A
+// trace written before format versions carried "prunecheck_trace": 1 instead
+// of "format"; ReadTrace still reads it as kTraceFormat (the fuzz corpus and
+// users' saved traces have it).
+inline constexpr const char* kTraceFormat = "prunecheck-trace/1";
+// `prunecheck replay --json`: ResultJson of the last replay, plus
+// "identical_replays" and "replays".
+inline constexpr const char* kReplayResultFormat = "prunecheck-replay/1";
+// `prunecheck stress --json`: "verdict", "rounds", "actor_runs", "seconds",
+// "seed", "violations".
+inline constexpr const char* kStressResultFormat = "prunecheck-stress/1";
+
 struct Trace {
   RunConfig config;      // with the faults that were applied made explicit
   uint64_t seed = 0;     // the run's seed (actor ids, fault draws)
@@ -32,7 +44,8 @@ RunConfig ReplayConfig(const Trace& t);
 
 nlohmann::json ToJson(const Trace& t);
 Status WriteTrace(const Trace& t, const std::string& path);
-// kInvalidInput naming the file and what is wrong.
+// kInvalidInput "FILE:LINE:COL: ..." naming what is wrong, also for a
+// missing or unknown "format".
 Result<Trace> ReadTrace(const std::string& path);
 
 nlohmann::json ResultJson(const RunConfig& config, const RunResult& r, uint64_t seed, const std::string& strategy);

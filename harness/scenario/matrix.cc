@@ -24,11 +24,8 @@ ActorSpec Actor(const char* name, Role role, const std::string& profile, const c
   return a;
 }
 
-// A pruner whose profile only tries the root lock (pr-20116) and found the
-// cache busy skips its prune and exits kExitLock: that is its protocol, not a
-// failure to make progress. The checker reports it as `progress`; the matrix
-// asks about safety, so such a violation does not make a cell unsafe (the
-// cell counts the runs where it happened).
+}  // namespace
+
 bool IsTryLockSkip(const RunConfig& config, const RunResult& r, const HarnessViolation& v) {
   if (v.invariant != Invariant::kProgress) return false;
   for (size_t i = 0; i < config.actors.size() && i < r.outcomes.size(); ++i) {
@@ -41,7 +38,6 @@ bool IsTryLockSkip(const RunConfig& config, const RunResult& r, const HarnessVio
   return false;
 }
 
-}  // namespace
 
 std::vector<std::string> RealProfiles() {
   std::vector<std::string> out;

@@ -69,6 +69,13 @@ struct MatrixCell {
   std::string message;     // unsafe: the violation; error: what went wrong
 };
 
+// Whether `v` is a try-lock pruner's skip rather than a finding: a pruner
+// whose profile only tries the root lock (pr-20116) found the cache busy,
+// skipped its prune and exited kExitLock. That is its protocol, not a failure
+// to make progress; the checker reports it as `progress`, and the matrix
+// (which asks about safety) and the scenario properties do not count it.
+bool IsTryLockSkip(const RunConfig& config, const RunResult& r, const HarnessViolation& v);
+
 // The real (non-mutant) profiles, in registry order.
 std::vector<std::string> RealProfiles();
 
