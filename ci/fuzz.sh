@@ -7,7 +7,7 @@
 # must have cache_tree find it within 60 s. fuzz/README.md explains it all.
 #
 #   ci/fuzz.sh [SECONDS] [--afl] [--corpus DIR] [--targets a,b,...] [--no-build]
-#              [--no-self-check | --self-check-only]
+#              [--jobs N] [--no-self-check | --self-check-only]
 #
 #   --afl            AFL++ instead of libFuzzer (the afl preset; afl-fuzz -V SECONDS)
 #   --corpus DIR     merge new inputs into DIR/<target>/ (default: build/fuzz/corpus/<target>,
@@ -15,6 +15,9 @@
 #                    fuzz/corpus/ are only ever read.
 #   --targets LIST   comma-separated subset (default: every target in fuzz/CMakeLists.txt)
 #   --no-build       run the binaries already in build/<preset> (e.g. a second campaign)
+#   --jobs N         fuzzer processes per target, run side by side (default: the number
+#                    of cores). exec/s in the report is their sum; execs/CPU-s is per
+#                    process. libFuzzer only (with --afl, run -M/-S by hand: fuzz/README.md).
 #
 # Exit: 0 no finding, 1 a finding (reproducers listed) or the self-check
 # failed, 2 bad usage.
@@ -27,12 +30,18 @@ corpus_root=""
 targets=""
 self_check=yes
 build_first=yes
+jobs=$(nproc)
 while [ $# -gt 0 ]; do
   case "$1" in
     --afl) engine=afl ;;
     --corpus) corpus_root="${2:?--corpus needs a directory}"; shift ;;
     --targets) targets="${2:?--targets needs a list}"; shift ;;
     --no-build) build_first=no ;;
+    --jobs)
+      jobs="${2:?--jobs needs a number}"; shift
+      if ! [[ "$jobs" =~ ^[0-9]+$ ]] || [ "$jobs" -lt 1 ] || [ "$jobs" -gt 64 ]; then
+        echo "fuzz.sh: --jobs must be an integer from 1 to 64, not '$jobs'" >&2; exit 2
+      fi ;;
     --no-self-check) self_check=no ;;
     --self-check-only) self_check=only ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -74,34 +83,53 @@ report=()
 
 run_libfuzzer() {
   local t="$1" bin="$build/fuzz/${1}_fuzzer" work="$run_root/$1" corpus="$corpus_root/$1"
-  mkdir -p "$work/new" "$work/artifacts" "$corpus"
+  mkdir -p "$work/artifacts" "$corpus"
   local dict; dict=$(dict_for "$t")
   local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
               -artifact_prefix="$work/artifacts/")
   [ -n "$dict" ] && args+=(-dict="$dict")
-  # New inputs land in the scratch dir first; the seeds and the kept corpus are read-only inputs.
-  local status=0 TIMEFORMAT='%U %S'
-  # bash's `time` gives the CPU seconds the fuzzer used: on a shared machine
+  # $jobs independent processes (distinct seeds), each with its own scratch
+  # dir for new inputs; the seeds and the kept corpus are read-only inputs.
+  # bash's `time` gives each process's CPU seconds: on a shared machine
   # execs per CPU-second says what the target costs, exec/s what it got.
-  { time "$bin" "${args[@]}" "$work/new" "$corpus" "fuzz/corpus/$t" > "$work/log" 2>&1 || status=$?; } 2> "$work/cpu"
-  local execs rate cpu
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
-  cpu=$(awk -v n="${execs:-0}" '{ s = $1 + $2; printf "%.0f", (s > 0 ? n / s : 0) }' "$work/cpu")
+  local i pids=()
+  for ((i = 0; i < jobs; i++)); do
+    mkdir -p "$work/new-$i"
+    (
+      set +e
+      TIMEFORMAT='%U %S'
+      { time "$bin" "${args[@]}" -seed=$((i + 1)) "$work/new-$i" "$corpus" "fuzz/corpus/$t" \
+          > "$work/log-$i" 2>&1; echo $? > "$work/status-$i"; } 2> "$work/cpu-$i"
+    ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  local execs=0 rate=0 cpu_s=0 status=0 e r st
+  for ((i = 0; i < jobs; i++)); do
+    e=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log-$i" | tail -1)
+    r=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log-$i" | tail -1)
+    st=$(cat "$work/status-$i" 2>/dev/null || echo 99)
+    execs=$((execs + ${e:-0})); rate=$((rate + ${r:-0}))
+    cpu_s=$(awk -v a="$cpu_s" '{ printf "%.2f", a + $1 + $2 }' "$work/cpu-$i")
+    if [ "$st" -ne 0 ]; then status=$st; fi
+  done
+  local cpu; cpu=$(awk -v n="$execs" -v c="$cpu_s" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }')
   local before after
   before=$(find "$corpus" -type f | wc -l)
-  "$bin" -merge=1 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
+  "$bin" -merge=1 "$corpus" "$work"/new-* > "$work/merge.log" 2>&1 || true
   after=$(find "$corpus" -type f | wc -l)
-  report+=("$(printf '%-16s %10s execs %8s exec/s %8s execs/CPU-s  corpus %5s (+%s)' "$t" "${execs:-?}" "${rate:-?}" "$cpu" "$after" $((after - before)))")
+  report+=("$(printf '%-16s %10s execs %8s exec/s (%s jobs) %8s execs/CPU-s  corpus %5s (+%s)' "$t" "$execs" "$rate" "$jobs" "$cpu" "$after" $((after - before)))")
   local found=("$work"/artifacts/*)
   if [ "$status" -ne 0 ] || [ -e "${found[0]}" ]; then
     for f in "${found[@]}"; do
       [ -e "$f" ] || continue
       findings+=("$t: $f   (replay: $bin $f)")
     done
-    [ -e "${found[0]}" ] || findings+=("$t: exit $status without a reproducer; see $work/log")
-    echo "---- $t: last lines of $work/log" >&2
-    tail -n 30 "$work/log" >&2
+    [ -e "${found[0]}" ] || findings+=("$t: exit $status without a reproducer; see $work/log-*")
+    for ((i = 0; i < jobs; i++)); do
+      echo "---- $t: last lines of $work/log-$i" >&2
+      tail -n 30 "$work/log-$i" >&2
+    done
   fi
 }
 
@@ -140,7 +168,7 @@ if [ "$self_check" != only ]; then
     cmake --build --preset "$preset" --target $(printf '%s_fuzzer ' "${target_list[@]}")
   fi
   mkdir -p "$run_root"
-  echo "fuzz.sh: $engine, ${seconds}s per target, corpus $corpus_root, logs $run_root ($(uptime | sed 's/.*load/load/'))"
+  echo "fuzz.sh: $engine, ${seconds}s per target, $jobs job(s), corpus $corpus_root, logs $run_root ($(uptime | sed 's/.*load/load/'))"
   for t in "${target_list[@]}"; do
     echo "fuzz.sh: $t ..."
     "run_$engine" "$t"

@@ -22,7 +22,7 @@
 // Scale (ctest label `property`): the memory-transport properties run 25
 // cases, the process-transport one 5, with RapidCheck seed 1 unless
 // RC_PARAMS sets one — deterministic in CI. Larger local runs:
-//   RC_PARAMS="seed=7 max_success=500" build/default/harness/harness_property_tests
+//   RC_PARAMS="seed=7 max_success=500" build/default/harness/harness_property_tests --gtest_filter=ScenarioProperty.Safe*
 //   PRUNECHECK_PROPERTY_SCALE=20 ctest --preset default -L property
 // Failures are saved under $PRUNECHECK_PROPERTY_OUT (default
 // ${TMPDIR:-/tmp}/prunecheck-property).

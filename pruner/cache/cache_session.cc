@@ -294,6 +294,9 @@ Result<InstallOutcome> CacheSession::FreshInstall(const InstallRequest& request,
     if (!dest.ok()) return discard_unpack(dest.status());
     Result<ExtractedWheel> extracted = ExtractWheel(*fs_, AT_FDCWD, request.wheel_path, dest->get());
     if (!extracted.ok()) return discard_unpack(extracted.status());
+    const std::string& record = extracted->record_path;
+    Status identity = CheckDistInfoIdentity(wheel, std::string_view(record).substr(0, record.find('/')));
+    if (!identity.ok()) return discard_unpack(identity.Annotate(request.wheel_path));
   }
   points_->Yield("install.extracted", unpack_dir);
 

@@ -399,6 +399,48 @@ TEST_F(HostileCacheTest, TooDeepWheelIsRefusedAndLeavesNoTempDir) {
   }
 }
 
+// ------------------------------------------------------------------ item 10
+
+// A wheel whose filename names another project or version than its
+// .dist-info was cached under the false name. Every profile now refuses it,
+// leaves no entry, no archive and no temp dir.
+TEST_F(HostileCacheTest, WheelWhoseFilenameDisagreesWithItsDistInfoIsRefused) {
+  FixtureWheelSpec spec;
+  spec.distribution = "evil";
+  spec.version = "6.6.6";
+  fs::create_directories(dir_ + "/wheels");
+  Result<std::string> evil = WriteFixtureWheel(dir_ + "/wheels", spec);
+  ASSERT_TRUE(evil.ok()) << evil.status().ToString();
+  for (const std::string& lie : {std::string("numpy-6.6.6-py3-none-any.whl"), std::string("evil-1.0.0-py3-none-any.whl")}) {
+    SCOPED_TRACE(lie);
+    fs::copy_file(*evil, dir_ + "/wheels/" + lie, fs::copy_options::overwrite_existing);
+    for (const std::string& profile : RealProfiles()) {
+      SCOPED_TRACE(profile);
+      auto s = Open(profile);
+      ASSERT_NE(s, nullptr);
+      Result<InstallOutcome> r = s->Install(Req(dir_ + "/wheels/" + lie, "env"));
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
+      EXPECT_NE(r.status().message().find(lie), std::string::npos) << r.status().ToString();
+      EXPECT_NE(r.status().message().find("evil-6.6.6.dist-info says evil 6.6.6"), std::string::npos)
+          << r.status().ToString();
+      EXPECT_TRUE(List("wheels-v6/pypi").empty()) << "cached under a false name";
+      EXPECT_TRUE(Archives().empty());
+      for (const std::string& name : List("")) EXPECT_FALSE(layout::IsTempDirName(name)) << name;
+    }
+  }
+  // Identities that agree once normalized are one: Evil.Pkg 6.6.6 is
+  // evil_pkg 6.6.6.0 (PEP 503 names, PEP 440 versions).
+  spec.distribution = "Evil.Pkg";
+  Result<std::string> dotted = WriteFixtureWheel(dir_ + "/wheels", spec);
+  ASSERT_TRUE(dotted.ok()) << dotted.status().ToString();
+  fs::copy_file(*dotted, dir_ + "/wheels/evil_pkg-6.6.6.0-py3-none-any.whl");
+  auto s = Open("reference");
+  ASSERT_NE(s, nullptr);
+  Result<InstallOutcome> ok = s->Install(Req(dir_ + "/wheels/evil_pkg-6.6.6.0-py3-none-any.whl", "env"));
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
 // ------------------------------------------------------------------ item 12
 
 bool HasFinding(const CacheScan& scan, const std::string& kind, const std::string& subject) {

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <vector>
@@ -149,6 +150,11 @@ class Extractor {
     if (wheel_stat.type != FileType::kRegular) {
       return Status(StatusCode::kInvalidInput, wheel_ + ": not a regular file; a wheel must be one");
     }
+    wheel_bytes_ = wheel_stat.size;
+    expansion_limit_ = limits_.max_expansion_ratio != 0 && wheel_bytes_ > UINT64_MAX / limits_.max_expansion_ratio
+                           ? UINT64_MAX
+                           : wheel_bytes_ * limits_.max_expansion_ratio;
+    expansion_limit_ = std::max(expansion_limit_, limits_.ratio_free_bytes);
     if (Result<int64_t> pos = fs_.Seek(in.get(), 0, SEEK_SET); !pos.ok()) {
       return Status(StatusCode::kInvalidInput, wheel_ + ": not a seekable file: " + pos.status().message(),
                     pos.status().os_error());
@@ -223,6 +229,12 @@ class Extractor {
                             ? std::string(name)
                             : std::string(name.substr(0, kKeep)) + "..." + std::string(name.substr(name.size() - kKeep));
     return Status(StatusCode::kInvalidInput, wheel_ + ": entry '" + shown + "': " + std::string(reason));
+  }
+
+  Status RefuseExpansion(const std::string& name, uint64_t would_be) const {
+    return Refuse(name, "the wheel would unpack to " + std::to_string(would_be) + " bytes, more than " +
+                            std::to_string(limits_.max_expansion_ratio) + " times its size of " +
+                            std::to_string(wheel_bytes_) + " bytes (a limit no real wheel reaches; a zip bomb?)");
   }
 
   Status HandleEntry(struct archive* a, struct archive_entry* entry, const std::string& name,
@@ -322,6 +334,7 @@ class Extractor {
       return Refuse(name, "declares " + std::to_string(declared) + " bytes, more than the per-entry limit of " +
                               std::to_string(limits_.max_entry_bytes));
     }
+    if (size_known && total_bytes_ + declared > expansion_limit_) return RefuseExpansion(name, total_bytes_ + declared);
     if (size_known && total_bytes_ + declared > limits_.max_total_bytes) {
       return Refuse(name, "total size would exceed the limit of " + std::to_string(limits_.max_total_bytes) +
                               " bytes");
@@ -352,6 +365,7 @@ class Extractor {
         return Refuse(name, "data exceeds the per-entry limit of " + std::to_string(limits_.max_entry_bytes) +
                                 " bytes");
       }
+      if (total_bytes_ + size > expansion_limit_) return RefuseExpansion(name, total_bytes_ + size);
       if (total_bytes_ + size > limits_.max_total_bytes) {
         return Refuse(name, "total size exceeds the limit of " + std::to_string(limits_.max_total_bytes) +
                                 " bytes");
@@ -381,6 +395,8 @@ class Extractor {
 
   uint64_t entries_ = 0;
   uint64_t total_bytes_ = 0;
+  uint64_t wheel_bytes_ = 0;
+  uint64_t expansion_limit_ = UINT64_MAX;
   std::set<std::string> files_;          // regular file entries (paths)
   std::set<std::string> dirs_;           // directories, explicit or implied by a deeper entry
   std::set<std::string> explicit_dirs_;  // directory entries

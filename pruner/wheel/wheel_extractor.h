@@ -39,6 +39,17 @@ struct ExtractLimits {
   // RECORD is read into memory whole: bounded far below max_entry_bytes. The
   // largest real RECORDs (wheels of ~20,000 files) are a few MiB.
   uint64_t max_record_bytes = 64ull << 20;
+  // Zip bombs: beyond the first ratio_free_bytes, a wheel may unpack to at
+  // most max_expansion_ratio times its own size. Real wheels stay far below:
+  // every wheel on a Debian 12 machine (pip, setuptools, wheel under
+  // /usr/share/python-wheels, virtualenv's seed wheels) unpacks to at most
+  // 3.6 times its size, single files to at most 17 times; the largest wheels
+  // on PyPI (torch, tensorflow, the nvidia CUDA wheels) are mostly compiled
+  // code that deflate shrinks 2-4 times. Deflate itself reaches ~1030 times,
+  // so without this a 1 MB wheel could write 1 GiB before RECORD is checked.
+  // The free allowance keeps tiny wheels of sparse data files working.
+  uint64_t max_expansion_ratio = 100;
+  uint64_t ratio_free_bytes = 16ull << 20;
 };
 
 struct ExtractedWheel {

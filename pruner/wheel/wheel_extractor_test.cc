@@ -458,6 +458,64 @@ TEST_F(WheelExtractorTest, RefusesTooManyBytes) {
   ExpectRefused(r, "demo/mod_2.py", "total size would exceed the limit of 2500 bytes");
 }
 
+// Issue 9 item 9: a 1 MB wheel wrote 1 GiB before anything stopped it. A
+// wheel may now unpack to at most max_expansion_ratio (100) times its own
+// size, beyond the first ratio_free_bytes (16 MiB).
+TEST_F(WheelExtractorTest, RefusesAWheelThatExpandsLikeABomb) {
+  FixtureWheelSpec spec;
+  spec.extra_entries = {File("demo/zeros.bin", std::string(24u << 20, '\0'), true)};
+  Result<ExtractedWheel> r = Extract(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status().message(), "entry 'demo/zeros.bin': the wheel would unpack to"))
+      << r.status().message();
+  EXPECT_TRUE(Contains(r.status().message(), "more than 100 times its size")) << r.status().message();
+  ExpectContained();
+  uint64_t written = 0;
+  for (auto it = stdfs::recursive_directory_iterator(root_ / "work/dest"); it != stdfs::recursive_directory_iterator();
+       ++it) {
+    if (it->is_regular_file()) written += it->file_size();
+  }
+  EXPECT_LE(written, 16u << 20) << "bytes were written past the limit";
+
+  // The same size, incompressible, is an ordinary large wheel.
+  ResetDest();
+  std::string noise(20u << 20, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : noise) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  spec.extra_entries = {File("demo/noise.bin", noise, true)};
+  Result<ExtractedWheel> ok = Extract(spec);
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
+// The ratio is over the whole wheel, not per entry: many modest entries that
+// together exceed it are refused at the entry that crosses it.
+TEST_F(WheelExtractorTest, ExpansionRatioCountsTheWholeWheel) {
+  FixtureWheelSpec spec;
+  spec.file_count = 0;
+  for (int i = 0; i < 4; ++i) {
+    spec.extra_entries.push_back(File("demo/z" + std::to_string(i) + ".bin", std::string(40000, 'z'), true));
+  }
+  ExtractLimits limits;
+  limits.ratio_free_bytes = 0;
+  limits.max_expansion_ratio = 50;  // each entry alone is far below; all four are not
+  Result<ExtractedWheel> r = Extract(spec, limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Contains(r.status().message(), "more than 50 times its size")) << r.status().message();
+  EXPECT_FALSE(Contains(r.status().message(), "demo/z0.bin")) << r.status().message();
+  ExpectContained();
+
+  ResetDest();
+  limits.max_expansion_ratio = 1000;
+  Result<ExtractedWheel> ok = Extract(spec, limits);
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
 // RECORD is read into memory: it has a cap of its own, far below the
 // per-entry one (issue 9 item 1).
 TEST_F(WheelExtractorTest, RecordIsReadWithABound) {

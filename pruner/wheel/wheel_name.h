@@ -38,6 +38,22 @@ Result<WheelName> ParseWheelFilename(std::string_view filename);
 // PEP 503 normalization of a package name, e.g. for `clean <package>`.
 std::string NormalizePackageName(std::string_view name);
 
+// A PEP 440 version in a form where equal versions compare equal as strings:
+// case-folded, a leading "v" dropped, release numbers without leading zeros
+// or trailing ".0"s ("1.0" == "1.0.0" == "01.0"), the spellings of pre-,
+// post- and dev-release tags unified ("1.0-Alpha.1" == "1.0a1",
+// "1.0-post1" == "1.0.post1" == "1.0-1"), and a local part
+// ("+ubuntu.1") kept with its separators unified. Not a validator: a string
+// that is not a PEP 440 version comes back folded but otherwise as given.
+std::string NormalizeVersion(std::string_view version);
+
+// Refuses a wheel whose `.dist-info` directory (e.g. "demo_pkg-1.0.dist-info")
+// names another project or version than its filename says, as pip and uv do:
+// cached under the filename's identity, its content would be served to every
+// later install of a different package. Names compare PEP 503-normalized,
+// versions NormalizeVersion()-ed. kInvalidInput naming both identities.
+Status CheckDistInfoIdentity(const WheelName& wheel, std::string_view dist_info_dir);
+
 // True iff `name` is safe as a single path component inside the cache
 // (non-empty, not "." or "..", no '/', no NUL, no leading '.').
 bool IsSafeComponent(std::string_view name);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace prunecheck {
 namespace {
 
@@ -91,6 +94,42 @@ TEST(WheelNameTest, SafeComponents) {
   EXPECT_FALSE(IsSafeComponent(".hidden"));
   EXPECT_FALSE(IsSafeComponent("a/b"));
   EXPECT_FALSE(IsSafeComponent(std::string_view("a\0b", 3)));
+}
+
+TEST(NormalizeVersionTest, EqualPep440VersionsCompareEqual) {
+  const std::vector<std::pair<std::string, std::string>> same = {
+      {"1.0", "1.0.0"},         {"01.02", "1.2"},           {"1.0A1", "1.0a1"},
+      {"1.0-alpha.1", "1.0a1"}, {"1.0.beta2", "1.0b2"},     {"1.0c1", "1.0rc1"},
+      {"1.0-pre1", "1.0rc1"},   {"1.0-post1", "1.0.post1"}, {"1.0-1", "1.0.post1"},
+      {"1.0_rev2", "1.0.post2"}, {"1.0.dev0", "1.0dev"},    {"v1.0", "1.0"},
+      {"0!1.0", "1.0"},         {"1.0+Ubuntu-1", "1.0+ubuntu.1"}};
+  for (const auto& [a, b] : same) {
+    EXPECT_EQ(NormalizeVersion(a), NormalizeVersion(b)) << a << " vs " << b;
+  }
+  const std::vector<std::pair<std::string, std::string>> different = {
+      {"1.0", "1.1"},     {"1.0", "1.0.1"},   {"1.0a1", "1.0b1"}, {"1.0", "1.0.post1"},
+      {"1.0", "1.0+x"},   {"1!1.0", "1.0"},   {"10", "1"},        {"1.0rc1", "1.0.dev1"},
+      {"weird", "other"}, {"1.0", "1.0-x"}};
+  for (const auto& [a, b] : different) {
+    EXPECT_NE(NormalizeVersion(a), NormalizeVersion(b)) << a << " vs " << b;
+  }
+}
+
+TEST(CheckDistInfoIdentityTest, RefusesAnotherProjectOrVersion) {
+  Result<WheelName> w = ParseWheelFilename("Demo_Pkg-1.0-py3-none-any.whl");
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_TRUE(CheckDistInfoIdentity(*w, "demo_pkg-1.0.dist-info").ok());
+  EXPECT_TRUE(CheckDistInfoIdentity(*w, "demo.pkg-1.0.0.dist-info").ok());
+  EXPECT_TRUE(CheckDistInfoIdentity(*w, "DEMO_PKG-1.0.dist-info").ok());
+  Status other = CheckDistInfoIdentity(*w, "numpy-1.0.dist-info");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(other.message(),
+            "the filename says Demo_Pkg 1.0 but numpy-1.0.dist-info says numpy 1.0; refusing the wheel, as "
+            "installers do");
+  EXPECT_FALSE(CheckDistInfoIdentity(*w, "demo_pkg-2.0.dist-info").ok());
+  EXPECT_FALSE(CheckDistInfoIdentity(*w, "demo_pkg.dist-info").ok());
+  EXPECT_FALSE(CheckDistInfoIdentity(*w, "demo_pkg_extra-1.0.dist-info").ok());
 }
 
 }  // namespace
