@@ -60,7 +60,7 @@ std::string DefaultCacheActor(const char* argv0) {
 }
 
 struct ExploreArgs {
-  std::vector<std::string> installers, readers, refreshers, pruners, cleaners;
+  std::vector<std::string> installers, readers, refreshers, pruners, cleaners, wipers;
   std::vector<std::string> commands;    // actors that speak the control protocol
   std::vector<std::string> black_boxes; // actors that do not
   std::vector<std::string> black_boxes_free;  // black boxes that run free, judged physically
@@ -123,6 +123,7 @@ Result<RunConfig> BuildConfig(const ExploreArgs& a) {
   add(a.refreshers, Role::kRefresh, "refresher");
   add(a.pruners, Role::kPrune, "pruner");
   add(a.cleaners, Role::kClean, "cleaner");
+  add(a.wipers, Role::kWipe, "wiper");
   auto add_commands = [&](const std::vector<std::string>& cmds, bool black_box, bool free_running = false) {
     for (size_t i = 0; i < cmds.size(); ++i) {
       ActorSpec s;
@@ -624,6 +625,8 @@ int main(int argc, char** argv) {
     sub->add_option("--refresher", x.refreshers, "add a refresher of this profile (repeatable)");
     sub->add_option("--pruner", x.pruners, "add a pruner of this profile (repeatable)");
     sub->add_option("--cleaner", x.cleaners, "add a `clean demo` actor of this profile (repeatable)");
+    sub->add_option("--wiper", x.wipers,
+                    "add a `wipe` actor of this profile: the whole cache, .lock last (repeatable)");
     sub->add_option("--command", x.commands,
                     "add an actor that speaks harness/PROTOCOL.md: a shell command; {cache} {run} {wheel} {env} "
                     "are substituted (repeatable)");

@@ -23,10 +23,12 @@
 #include "pruner/base/mem_file_system.h"
 #include "pruner/base/no_sync_file_system.h"
 #include "pruner/cache/cache_layout.h"
+#include "pruner/cache/cache_references.h"
 #include "pruner/cache/cache_session.h"
 #include "pruner/profiles/profile_registry.h"
 #include "pruner/wheel/fixture_wheel.h"
 #include "pruner/wheel/record.h"
+#include "pruner/wheel/wheel_name.h"
 
 namespace prunecheck::harness {
 
@@ -42,14 +44,27 @@ std::vector<std::string> NormalizedEventLines(const RunResult& r, const RunConfi
     }
     return s;
   };
+  // Lock events carry inode numbers, which differ between file systems and
+  // machines: each becomes the order in which it first appeared, which keeps
+  // what the lock-exclusion invariant reads (same file or not) and nothing else.
+  std::map<std::string, std::string> inodes;
+  auto inode = [&](const std::string& ino) {
+    auto [it, fresh] = inodes.try_emplace(ino, "inode#" + std::to_string(inodes.size() + 1));
+    return it->second;
+  };
   for (const LoggedMessage& m : r.log) {
     std::string actor = m.actor >= 0 ? config.actors[static_cast<size_t>(m.actor)].name : "-";
     const ControlMessage& c = m.message;
     std::string line = std::to_string(m.step) + " " + actor + " " + std::string(MessageTypeName(c.type));
+    const bool lock_event = c.kind == EventKind::kLockAcquired || c.kind == EventKind::kLockReleased ||
+                            c.kind == EventKind::kLockUnlinked;
     switch (c.type) {
       case MessageType::kYield: line += " " + c.point + " " + norm(c.subject); break;
       case MessageType::kBlocked: line += " " + c.point; break;
-      case MessageType::kEvent: line += " " + std::string(EventKindText(c)) + " " + norm(c.subject) + " " + norm(c.detail); break;
+      case MessageType::kEvent:
+        line += " " + std::string(EventKindText(c)) + " " + (lock_event ? inode(c.subject) : norm(c.subject)) + " " +
+                norm(c.detail);
+        break;
       case MessageType::kResult: line += " " + std::to_string(c.exit_code) + " " + c.status; break;
       default: break;
     }
@@ -215,6 +230,25 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     const ActorSpec& spec = config.actors[i];
     if (!spec.black_box || endpoints[i] == nullptr || !endpoints[i]->connected()) return;
     for (const ControlMessage& m : fresh) {
+      if (m.type == MessageType::kEvent && m.kind == EventKind::kRemoveBegin) {
+        // Its removals too: the call is held, so the entries seen now are the
+        // ones its removal leaves dangling, whatever it deletes later (a
+        // black box that then deletes the entries as well leaves no trace
+        // for the tree check at the end).
+        if (!judged_entries.insert("remove\t" + m.subject).second) continue;
+        Result<Fd> root = fsys.OpenDir(AT_FDCWD, cache);
+        Result<ReferenceScan> refs = root.ok() ? ScanReferences(fsys, root->get()) : Result<ReferenceScan>(root.status());
+        if (!refs.ok()) continue;
+        for (const EntryReference& e : refs->entries) {
+          if (e.archive_id != m.subject || e.kind == EntryReference::Kind::kReplaceTemp) continue;
+          checker.Add({Invariant::kNoDanglingReference, spec.name, m.subject, step,
+                       "step " + std::to_string(step) + ": " + spec.name + " began removing archive " + m.subject +
+                           " (" + m.detail + ") while " + layout::PackageDir(e.package) + "/" + e.name +
+                           " still referenced it"});
+          break;
+        }
+        continue;
+      }
       if (m.type != MessageType::kEvent || m.kind != EventKind::kReferenced) continue;
       // A replace temp is no entry yet: readers see it once it is renamed over the entry.
       if (m.detail.find(layout::kReplaceTempInfix) != std::string::npos) continue;
@@ -236,12 +270,26 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     }
   };
 
+  // availability: which packages had an entry once setup was done.
+  {
+    std::set<std::string> packages;
+    if (Result<Fd> root = fsys.OpenDir(AT_FDCWD, cache); root.ok()) {
+      if (Result<ReferenceScan> refs = ScanReferences(fsys, root->get()); refs.ok()) {
+        for (const EntryReference& e : refs->entries) {
+          if (e.kind != EntryReference::Kind::kReplaceTemp) packages.insert(e.package);
+        }
+      }
+    }
+    checker.set_entries_at_start(std::move(packages));
+  }
+
   std::vector<ControlMessage> msgs;
   std::vector<bool> deferred(n, false);  // black boxes that run at a point
   for (size_t i = 0; i < n; ++i) {
     const ActorSpec& spec = config.actors[i];
     result.outcomes[i].name = spec.name;
     result.outcomes[i].role = spec.role;
+    result.outcomes[i].package = NormalizePackageName(spec.package);
     if (!spec.run_at.point.empty()) {
       deferred[i] = true;
       result.outcomes[i].connected = false;
@@ -273,6 +321,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
     endpoints[j] = *ep;
     stops[j] = endpoints[j]->WaitForExit(&msgs, timeout);
     absorb(at_step, j, msgs);
+    checker.OnExited(at_step, config.actors[j].name);
     std::vector<ControlMessage> removals = watcher.Stop();
     absorb(at_step, j, removals);
     for (HarnessViolation& v : watcher.TakeFindings()) {
@@ -369,6 +418,7 @@ RunResult RunControlled(const RunConfig& config, Strategy& strategy, uint64_t se
       judge_fresh_entries(step, ai, msgs);
       absorb(step, ai, msgs);
       if (stops[ai].kind == StopKind::kUnresponsive) unresponsive[ai] = true;
+      if (stops[ai].kind == StopKind::kFinished || stops[ai].kind == StopKind::kDied) checker.OnExited(step, spec.name);
     }
     ++step;
   }

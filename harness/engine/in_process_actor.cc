@@ -145,6 +145,7 @@ class InProcessActor final : public ActorEndpoint, private YieldPoints {
         case Role::kRefresh: st = s.Refresh(req).status(); break;
         case Role::kPrune: st = s.Prune().status(); break;
         case Role::kClean: st = s.Clean(spec_.package).status(); break;
+        case Role::kWipe: st = s.Wipe().status(); break;
         case Role::kCommand:
           st = Status(StatusCode::kInvalidInput, "role 'command' cannot run in-process");
           break;

@@ -13,6 +13,8 @@ std::string_view InvariantName(Invariant i) {
     case Invariant::kProgress: return "progress";
     case Invariant::kNoCorruption: return "no-corruption";
     case Invariant::kSanitizer: return "sanitizer";
+    case Invariant::kLockExclusion: return "lock-exclusion";
+    case Invariant::kAvailability: return "availability";
   }
   return "?";
 }

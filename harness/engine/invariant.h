@@ -23,12 +23,15 @@ enum class Invariant {
   kProgress,
   kNoCorruption,
   kSanitizer,  // a sanitized actor wrote a report (harness/README.md, "Sanitizer reports")
+  kLockExclusion,  // two holders of one lock name at once (docs/design.md §5)
+  kAvailability,   // a reader lost an entry nobody legitimately removed (docs/design.md §5)
 };
 
 inline constexpr Invariant kAllInvariants[] = {
     Invariant::kNoInUseRemoval, Invariant::kNoDanglingReference, Invariant::kNoPartialArchive,
     Invariant::kContainment,    Invariant::kCrashConsistency,    Invariant::kBoundedGrowth,
-    Invariant::kProgress,       Invariant::kNoCorruption,        Invariant::kSanitizer};
+    Invariant::kProgress,       Invariant::kNoCorruption,        Invariant::kSanitizer,
+    Invariant::kLockExclusion,  Invariant::kAvailability};
 
 std::string_view InvariantName(Invariant i);
 std::optional<Invariant> ParseInvariant(std::string_view text);

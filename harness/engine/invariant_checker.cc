@@ -1,6 +1,9 @@
 #include "harness/engine/invariant_checker.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "pruner/cache/cache_layout.h"
 
 namespace prunecheck::harness {
 
@@ -15,9 +18,92 @@ std::string_view StopKindName(StopKind k) {
   return "?";
 }
 
+namespace {
+
+// A lock event's detail: "<name> <shared|exclusive>[ unlinked]" (FileLock,
+// the syscall actor); releases may carry only the name, or "<name> (exit)".
+struct LockDetail {
+  std::string name;
+  bool exclusive = false;
+  bool unlinked = false;
+};
+
+LockDetail ParseLockDetail(std::string_view d) {
+  LockDetail out;
+  auto strip = [&](std::string_view suffix) {
+    if (d.size() > suffix.size() && d.substr(d.size() - suffix.size()) == suffix) {
+      d.remove_suffix(suffix.size());
+      return true;
+    }
+    return false;
+  };
+  strip(" (exit)");
+  out.unlinked = strip(" unlinked");
+  if (strip(" exclusive")) {
+    out.exclusive = true;
+  } else {
+    strip(" shared");
+  }
+  out.name = std::string(d);
+  return out;
+}
+
+}  // namespace
+
+void InvariantChecker::OnLockAcquired(int step, const std::string& actor, const ControlMessage& m) {
+  const LockDetail d = ParseLockDetail(m.detail);
+  const std::string mode = d.exclusive ? "exclusive" : "shared";
+  const std::string at = step_label_ + " " + std::to_string(step) + ": ";
+  if (d.unlinked) {
+    Add({Invariant::kLockExclusion, actor, d.name, step,
+         at + actor + " acquired " + d.name + " " + mode + " on a file no longer linked there (inode " + m.subject +
+             "): its lock excludes nobody, since whoever locks " + d.name +
+             " next opens a new file (it did not check the inode after locking)"});
+  }
+  auto& holders = locks_[d.name];
+  for (const auto& [other, hold] : holders) {
+    if (other == actor || (!d.exclusive && !hold.exclusive)) continue;
+    // The same file cannot be granted twice in conflicting modes (the kernel
+    // sees to that; an event of a blocking attempt may come first). Two
+    // files under one name can: the lock file was replaced between them.
+    if (hold.inode == m.subject || hold.inode.empty() || m.subject.empty()) continue;
+    Add({Invariant::kLockExclusion, actor, d.name, step,
+         at + actor + " acquired " + d.name + " " + mode + " (inode " + m.subject + ") while " + other + " held it " +
+             (hold.exclusive ? "exclusive" : "shared") + " (inode " + hold.inode + ", since " + step_label_ + " " +
+             std::to_string(hold.step) + "): the lock file was replaced, so each locked a different file"});
+  }
+  holders[actor] = LockHold{m.subject, d.exclusive, step};
+}
+
+void InvariantChecker::DropLocks(const std::string& actor) {
+  for (auto it = locks_.begin(); it != locks_.end();) {
+    it->second.erase(actor);
+    it = it->second.empty() ? locks_.erase(it) : std::next(it);
+  }
+}
+
 void InvariantChecker::OnMessage(int step, const std::string& actor, const ControlMessage& m) {
-  if (m.type != MessageType::kEvent) return;
-  if (m.kind == EventKind::kUseBegin) {
+  if (step >= 0) {
+    first_step_.try_emplace(actor, step);
+    last_step_[actor] = step;
+  }
+  if (m.type != MessageType::kEvent || !m.kind) return;
+  if (m.kind == EventKind::kLockAcquired) {
+    OnLockAcquired(step, actor, m);
+  } else if (m.kind == EventKind::kLockReleased) {
+    auto it = locks_.find(ParseLockDetail(m.detail).name);
+    if (it != locks_.end()) {
+      it->second.erase(actor);
+      if (it->second.empty()) locks_.erase(it);
+    }
+  } else if (m.kind == EventKind::kReferenced) {
+    // detail: "wheels-v6/pypi/<package>/<entry>"
+    const std::string prefix = std::string(layout::kWheelIndex) + "/";
+    if (m.detail.compare(0, prefix.size(), prefix) == 0) {
+      const std::string rest = m.detail.substr(prefix.size());
+      first_referenced_.try_emplace(rest.substr(0, rest.find('/')), step);
+    }
+  } else if (m.kind == EventKind::kUseBegin) {
     in_use_[m.subject].try_emplace(actor);
     used_[actor].insert(m.subject);
   } else if (m.kind == EventKind::kUseEnd) {
@@ -29,6 +115,7 @@ void InvariantChecker::OnMessage(int step, const std::string& actor, const Contr
     }
   } else if (m.kind == EventKind::kRemoveBegin) {
     removed_.insert(m.subject);
+    removals_.emplace_back(step, actor);
     auto it = in_use_.find(m.subject);
     if (it == in_use_.end()) return;
     for (auto& [user, reported_removers] : it->second) {
@@ -48,6 +135,49 @@ void InvariantChecker::OnKilled(int /*step*/, const std::string& actor) {
   for (auto it = in_use_.begin(); it != in_use_.end();) {
     it->second.erase(actor);
     it = it->second.empty() ? in_use_.erase(it) : std::next(it);
+  }
+  DropLocks(actor);
+}
+
+void InvariantChecker::OnExited(int /*step*/, const std::string& actor) { DropLocks(actor); }
+
+void InvariantChecker::CheckAvailability(const std::vector<ActorOutcome>& outcomes) {
+  if (!entries_at_start_) return;
+  for (const ActorOutcome& r : outcomes) {
+    if (r.role != Role::kRead || r.killed || !r.connected || r.end.kind != StopKind::kFinished ||
+        r.end.exit_code != 6) {
+      continue;
+    }
+    // Its package had an entry before the reader first ran.
+    auto first = first_step_.find(r.name);
+    const int began = first == first_step_.end() ? -1 : first->second;
+    const int ended = last_step_.count(r.name) ? last_step_[r.name] : began;
+    bool had_entry = entries_at_start_->count(r.package) > 0;
+    if (auto ref = first_referenced_.find(r.package); ref != first_referenced_.end() && ref->second < began) {
+      had_entry = true;
+    }
+    if (!had_entry) continue;
+    // What a reader must accept (docs/design.md §5, "availability"): a clean
+    // of its package or a wipe that ran before it ended, and any removal that
+    // began before it ended — the removal itself is judged by
+    // no-in-use-removal and no-dangling-reference; a legitimate prune removes
+    // an archive only once no entry references it, which a reader that
+    // resolved the entry before a refresh sees as "not cached".
+    bool excused = false;
+    for (const ActorOutcome& o : outcomes) {
+      if (o.name == r.name) continue;
+      const bool ran_before_end = first_step_.count(o.name) && first_step_[o.name] <= ended;
+      if (ran_before_end && (o.role == Role::kWipe || (o.role == Role::kClean && o.package == r.package))) excused = true;
+    }
+    for (const auto& [step, remover] : removals_) {
+      if (remover != r.name && step <= ended) excused = true;
+    }
+    if (excused) continue;
+    Add({Invariant::kAvailability, r.name, r.package, -1,
+         r.name + " found " + r.package + " not cached (exit 6), though its entry was there before it began (" +
+             step_label_ + " " + std::to_string(began) + ") and nothing removed an archive or cleaned the package "
+             "while it ran: the entry went missing without a legitimate removal (an entry replaced by unlink then "
+             "create leaves a gap a reader can fall into): " + r.end.message});
   }
 }
 
@@ -120,6 +250,7 @@ void InvariantChecker::CheckOutcomes(const std::vector<ActorOutcome>& outcomes, 
                std::to_string(rc) + "): " + o.end.message});
     }
   }
+  CheckAvailability(outcomes);
 }
 
 void InvariantChecker::Add(HarnessViolation v) {

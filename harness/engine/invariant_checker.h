@@ -19,12 +19,23 @@
 //                       failed to get a lock or was left unresponsive
 //   sanitizer           no sanitized actor wrote an ASan/TSan/UBSan report
 //                       (added by the engine: sanitizer_reports.h)
+//   lock-exclusion      (online, from lock events, which carry the inode) no
+//                       two actors hold conflicting locks on one lock name
+//                       through different files (the lock file was replaced
+//                       between them), and nobody acquires a lock on a file
+//                       that is no longer linked (it excludes nobody)
+//   availability        (at the end) a reader whose package had an entry
+//                       before it first ran did not fail "not cached" unless
+//                       something it must accept took the entry or archive:
+//                       a removal (judged by the invariants above), a clean
+//                       of its package, or a wipe (docs/design.md §5)
 //
 // Thread-safety: not thread-safe; one per run.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +58,7 @@ struct HarnessViolation {
 struct ActorOutcome {
   std::string name;
   Role role = Role::kInstall;
+  std::string package;      // normalized distribution name (read/clean: availability)
   ActorStop end;            // how it ended
   bool killed = false;      // by a fault
   bool connected = true;
@@ -67,15 +79,24 @@ class InvariantChecker {
   void set_step_label(std::string label) { step_label_ = std::move(label); }
   // Feed every message an actor sent, in engine order.
   void OnMessage(int step, const std::string& actor, const ControlMessage& m);
-  // The actor was killed: whatever it had in use is released.
+  // The actor was killed: whatever it had in use is released, and so are its
+  // locks (the kernel drops a dead process's flocks).
   void OnKilled(int step, const std::string& actor);
+  // The actor's process ended by itself (finished or crashed): its locks are
+  // gone with it, whether or not it reported releasing them.
+  void OnExited(int step, const std::string& actor);
+  // REQUIRES: before the first message. Turns the availability invariant on:
+  // the packages (normalized names) that had an entry in wheels-v6 when the
+  // run's actors started, i.e. after setup. Unset: availability is not judged.
+  void set_entries_at_start(std::set<std::string> packages) { entries_at_start_ = std::move(packages); }
   // REQUIRES: before CheckOutcomes. Whether archive `id` exists in the cache
   // now (every actor gone): tells a partial archive from a removed one when
   // an actor failed verification. Unset: every failure counts as removal.
   void set_archive_present(std::function<bool(const std::string& id)> present) {
     archive_present_ = std::move(present);
   }
-  // Outcome-based checks (physical in-use removal or partial archive, progress).
+  // Outcome-based checks (physical in-use removal or partial archive,
+  // progress, availability).
   void CheckOutcomes(const std::vector<ActorOutcome>& outcomes, bool step_limit_hit, int steps);
   // Adds a violation found elsewhere (physical checks of the tree). One equal
   // in every field to a violation already reported is dropped.
@@ -93,6 +114,24 @@ class InvariantChecker {
   std::map<std::string, std::string> failed_use_;        // actor -> archive whose use_end was not "ok"
   std::set<std::string> removed_;                        // archives someone began removing
   std::function<bool(const std::string&)> archive_present_;
+
+  // lock-exclusion: lock name -> holder -> what it holds.
+  struct LockHold {
+    std::string inode;
+    bool exclusive = false;
+    int step = -1;
+  };
+  std::map<std::string, std::map<std::string, LockHold>> locks_;
+  void OnLockAcquired(int step, const std::string& actor, const ControlMessage& m);
+  void DropLocks(const std::string& actor);
+
+  // availability
+  std::optional<std::set<std::string>> entries_at_start_;
+  std::map<std::string, int> first_step_;                      // actor -> first step it ran (>= 0)
+  std::map<std::string, int> last_step_;                       // actor -> last step it sent anything
+  std::map<std::string, int> first_referenced_;                // package -> first step an entry was published
+  std::vector<std::pair<int, std::string>> removals_;          // (step, remover) of every remove_begin
+  void CheckAvailability(const std::vector<ActorOutcome>& outcomes);
   std::vector<HarnessViolation> violations_;
   std::string step_label_ = "step";
 };

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -379,6 +380,119 @@ TEST(InvariantCheckerTest, AddedFindingIsReportedAndQueryable) {
   EXPECT_TRUE(c.Violated(Invariant::kCrashConsistency));
   EXPECT_FALSE(c.Violated(Invariant::kNoInUseRemoval));
   EXPECT_EQ(Summaries(c), Strings({"crash-consistency||.lock|-1"}));
+}
+
+// --- lock-exclusion -----------------------------------------------------------
+
+TEST(InvariantCheckerTest, TwoHoldersOfOneLockNameThroughDifferentFilesConflict) {
+  InvariantChecker c;
+  c.OnMessage(1, "installer", Event(EventKind::kLockAcquired, "11", ".lock shared"));
+  c.OnMessage(4, "pruner", Event(EventKind::kLockAcquired, "12", ".lock exclusive"));
+  ASSERT_EQ(Summaries(c), Strings({"lock-exclusion|pruner|.lock|4"}));
+  EXPECT_EQ(c.violations()[0].message,
+            "step 4: pruner acquired .lock exclusive (inode 12) while installer held it shared (inode 11, since "
+            "step 1): the lock file was replaced, so each locked a different file");
+}
+
+TEST(InvariantCheckerTest, SharedHoldersOrOneFileOrReleasedLocksDoNotConflict) {
+  InvariantChecker c;
+  // Two shared holders of different files do not exclude each other anyway.
+  c.OnMessage(1, "reader", Event(EventKind::kLockAcquired, "11", ".lock shared"));
+  c.OnMessage(2, "installer", Event(EventKind::kLockAcquired, "12", ".lock shared"));
+  // Killed, released and exited holders hold nothing.
+  c.OnKilled(3, "installer");
+  // The same file in conflicting modes is the kernel's business (an event
+  // for a blocking attempt may precede the grant), not a replaced file.
+  c.OnMessage(3, "pruner", Event(EventKind::kLockAcquired, "11", ".lock exclusive"));
+  c.OnMessage(4, "reader", Event(EventKind::kLockReleased, "11", ".lock shared"));
+  c.OnExited(5, "pruner");
+  c.OnMessage(6, "cleaner", Event(EventKind::kLockAcquired, "13", ".lock exclusive"));
+  // The holder itself taking the name again is not a second holder.
+  c.OnMessage(7, "cleaner", Event(EventKind::kLockAcquired, "14", ".lock exclusive"));
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0].message;
+}
+
+TEST(InvariantCheckerTest, ReleaseWithoutModeOrAtExitDropsTheHold) {
+  // The syscall actor's releases carry the name only, or "(exit)".
+  InvariantChecker c;
+  c.OnMessage(1, "black-box", Event(EventKind::kLockAcquired, "21", "locks/a1.lock exclusive"));
+  c.OnMessage(2, "black-box", Event(EventKind::kLockReleased, "21", "locks/a1.lock"));
+  c.OnMessage(3, "other", Event(EventKind::kLockAcquired, "22", "locks/a1.lock exclusive"));
+  c.OnMessage(4, "other", Event(EventKind::kLockReleased, "22", "locks/a1.lock (exit)"));
+  c.OnMessage(5, "black-box", Event(EventKind::kLockAcquired, "23", "locks/a1.lock exclusive"));
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0].message;
+}
+
+TEST(InvariantCheckerTest, ALockGrantedOnAnUnlinkedFileIsAViolationAtOnce) {
+  InvariantChecker c;
+  c.OnMessage(2, "wiper", Event(EventKind::kLockUnlinked, "11", ".lock"));
+  c.OnMessage(3, "installer", Event(EventKind::kLockAcquired, "11", ".lock shared unlinked"));
+  ASSERT_EQ(Summaries(c), Strings({"lock-exclusion|installer|.lock|3"}));
+  EXPECT_NE(c.violations()[0].message.find("on a file no longer linked there (inode 11)"), std::string::npos)
+      << c.violations()[0].message;
+}
+
+// --- availability ---------------------------------------------------------------
+
+ActorOutcome Reader(const std::string& name, int exit_code, const std::string& package = "demo") {
+  ActorOutcome o = Outcome(name, Role::kRead, StopKind::kFinished, exit_code, "demo is not in the cache");
+  o.package = package;
+  return o;
+}
+
+TEST(InvariantCheckerTest, ReaderThatLosesAnEntryPresentAtStartWithNoRemovalBreaksAvailability) {
+  InvariantChecker c;
+  c.set_entries_at_start({"demo"});
+  c.OnMessage(0, "refresher", Event(EventKind::kUseBegin, "a2"));
+  c.OnMessage(1, "reader", Event(EventKind::kUseEnd, "x"));  // any message: the reader ran at step 1
+  c.CheckOutcomes({Reader("reader", 6), Clean("refresher", Role::kRefresh)}, false, 3);
+  ASSERT_EQ(Summaries(c), Strings({"availability|reader|demo|-1"}));
+}
+
+TEST(InvariantCheckerTest, AvailabilityExcusesRemovalsCleansAndWipesAndNeedsAnEntryAtStart) {
+  auto judge = [](auto&& feed, std::vector<ActorOutcome> others, std::set<std::string> at_start = {"demo"}) {
+    InvariantChecker c;
+    c.set_entries_at_start(std::move(at_start));
+    feed(c);
+    c.OnMessage(5, "reader", Event(EventKind::kUseEnd, "x"));
+    others.push_back(Reader("reader", 6));
+    c.CheckOutcomes(others, false, 9);
+    return c.Violated(Invariant::kAvailability);
+  };
+  auto nothing = [](InvariantChecker&) {};
+  EXPECT_TRUE(judge(nothing, {}));
+  // No entry when it began: a plain cache miss.
+  EXPECT_FALSE(judge(nothing, {}, {}));
+  EXPECT_FALSE(judge(nothing, {}, {"other"}));
+  // An entry published before it began counts as there.
+  EXPECT_TRUE(judge([](InvariantChecker& c) {
+    c.OnMessage(2, "installer", Event(EventKind::kReferenced, "a1", "wheels-v6/pypi/demo/1.0-py3-none-any"));
+  }, {}, {}));
+  // ... one published after it began does not.
+  EXPECT_FALSE(judge([](InvariantChecker& c) {
+    c.OnMessage(5, "installer", Event(EventKind::kReferenced, "a1", "wheels-v6/pypi/demo/1.0-py3-none-any"));
+  }, {}, {}));
+  // A removal before it ended (judged by other invariants) excuses it; one
+  // after it ended does not.
+  EXPECT_FALSE(judge([](InvariantChecker& c) { c.OnMessage(5, "pruner", Event(EventKind::kRemoveBegin, "a1")); }, {}));
+  EXPECT_FALSE(judge([](InvariantChecker& c) { c.OnMessage(1, "pruner", Event(EventKind::kRemoveBegin, "a1")); }, {}));
+  EXPECT_TRUE(judge([](InvariantChecker& c) { c.OnMessage(8, "pruner", Event(EventKind::kRemoveBegin, "a1")); }, {}));
+  // A clean of its package, or a wipe, that ran before it ended excuses it.
+  ActorOutcome cleaner = Clean("cleaner", Role::kClean);
+  cleaner.package = "demo";
+  EXPECT_FALSE(judge([](InvariantChecker& c) { c.OnMessage(3, "cleaner", Event(EventKind::kUseEnd, "y")); }, {cleaner}));
+  ActorOutcome other_cleaner = cleaner;
+  other_cleaner.package = "other";
+  EXPECT_TRUE(judge([](InvariantChecker& c) { c.OnMessage(3, "cleaner", Event(EventKind::kUseEnd, "y")); }, {other_cleaner}));
+  EXPECT_FALSE(judge([](InvariantChecker& c) { c.OnMessage(3, "wiper", Event(EventKind::kUseEnd, "y")); },
+                     {Clean("wiper", Role::kWipe)}));
+}
+
+TEST(InvariantCheckerTest, AvailabilityIsNotJudgedUnlessTheEngineSaysWhatWasCached) {
+  InvariantChecker c;
+  c.OnMessage(1, "reader", Event(EventKind::kUseEnd, "x"));
+  c.CheckOutcomes({Reader("reader", 6)}, false, 2);
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0].message;
 }
 
 }  // namespace

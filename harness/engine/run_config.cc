@@ -40,6 +40,7 @@ std::string_view RoleName(Role r) {
     case Role::kRefresh: return "refresh";
     case Role::kPrune: return "prune";
     case Role::kClean: return "clean";
+    case Role::kWipe: return "wipe";
     case Role::kCommand: return "command";
   }
   return "?";

@@ -24,9 +24,10 @@ namespace prunecheck::harness {
 
 // What an actor does. Parsed once where text enters (JSON, TOML, CLI); the
 // text form ("install", ...) is what files and output carry.
-enum class Role { kInstall, kRead, kRefresh, kPrune, kClean, kCommand };
+// kWipe: the whole cache's contents, `.lock` last (CacheSession::Wipe).
+enum class Role { kInstall, kRead, kRefresh, kPrune, kClean, kWipe, kCommand };
 inline constexpr Role kAllRoles[] = {Role::kInstall, Role::kRead,  Role::kRefresh,
-                                     Role::kPrune,   Role::kClean, Role::kCommand};
+                                     Role::kPrune,   Role::kClean, Role::kWipe, Role::kCommand};
 std::string_view RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view text);
 std::vector<std::string> RoleNames();  // in kAllRoles order

@@ -2,7 +2,10 @@
 # BUGGY black-box pruner: "repairs" `.lock` by replacing it with a fresh file
 # before locking it exclusive. Everyone else holds the OLD inode; its
 # exclusive lock on the new one excludes nobody.
-# Expected verdict: no-in-use-removal or no-dangling-reference (scenarios/bb-replaced-lock-pruner.toml).
+# Expected verdict: lock-exclusion or no-in-use-removal or no-dangling-reference (scenarios/bb-replaced-lock-pruner.toml).
+# lock-exclusion is the precise one: it locks a different file under the
+# name `.lock` while others hold the old one, and is caught the moment it
+# does, before any damage.
 #
 # Usage: buggy_replaced_lock_pruner.sh CACHE_DIR
 set -u

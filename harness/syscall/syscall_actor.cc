@@ -791,8 +791,11 @@ class SyscallEndpointImpl final : public ActorEndpoint {
 
   void LockEvent(const Call& c) {
     if (c.abs.empty() || !c.rel[0]) return;
+    // The file the fd holds, not whatever the path names now: a lock file
+    // replaced or unlinked under the black box is told by inode and links.
     struct stat st {};
-    if (::stat(c.abs[0].c_str(), &st) != 0) return;
+    const std::string fdpath = "/proc/" + std::to_string(c.tid) + "/fd/" + std::to_string(c.fd);
+    if (::stat(fdpath.c_str(), &st) != 0 && ::stat(c.abs[0].c_str(), &st) != 0) return;
     const std::string ino = std::to_string(st.st_ino);
     std::optional<bool> exclusive;  // nullopt: a release
     if (c.nr == SYS_flock) {
@@ -812,7 +815,8 @@ class SyscallEndpointImpl final : public ActorEndpoint {
       // while free (probed), which a blocking one always succeeds at.
       if (!c.BlockingLock() && LockBlocked(c)) return;
       locks_[key] = ino;
-      Event(EventKind::kLockAcquired, ino, key + (*exclusive ? " exclusive" : " shared"));
+      Event(EventKind::kLockAcquired, ino,
+            key + (*exclusive ? " exclusive" : " shared") + (st.st_nlink == 0 ? " unlinked" : ""));
     } else if (locks_.count(key)) {
       locks_.erase(key);
       Event(EventKind::kLockReleased, ino, key);

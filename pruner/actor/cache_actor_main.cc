@@ -291,6 +291,25 @@ class Actor {
     return kExitOk;
   }
 
+  int RunWipe() {
+    int code = kExitOk;
+    std::unique_ptr<CacheSession> session = Open(&code, /*create=*/false);
+    if (!session) return code;
+    Result<WipeReport> r = session->Wipe();
+    if (!r.ok()) return Fail("wipe", r.status(), ExitCodeFor(r.status()));
+    if (args_.json) {
+      PrintJson({{"op", "wipe"},
+                 {"removed", ToJson(r->removed)},
+                 {"removed_archives", ToJson(r->removed_archives)},
+                 {"skipped", ToJson(r->skipped)}});
+    } else {
+      std::printf("wipe: removed %zu archives and %zu top-level directories; .lock unlinked\n",
+                  r->removed_archives.size(), r->removed.size());
+      PrintSkipped("wipe", r->skipped);
+    }
+    return kExitOk;
+  }
+
   int RunCheck() {
     FileSystem* fs = DefaultFileSystem();
     Result<Fd> root = fs->OpenDir(AT_FDCWD, args_.cache);
@@ -426,7 +445,7 @@ int RunDemo(const std::string& dir_arg, const std::string& profile_name, bool ke
 }
 
 // What one cache-actor command line asks for.
-enum class Op { kInstall, kRead, kRefresh, kPrune, kClean, kCheck, kProfiles, kMakeWheel, kDemo, kServe };
+enum class Op { kInstall, kRead, kRefresh, kPrune, kClean, kWipe, kCheck, kProfiles, kMakeWheel, kDemo, kServe };
 
 struct CommandLine {
   Op op = Op::kProfiles;
@@ -444,7 +463,7 @@ struct CommandLine {
 
 // The operations a harness drives over the control channel.
 bool IsOperation(Op op) {
-  return op == Op::kInstall || op == Op::kRead || op == Op::kRefresh || op == Op::kPrune || op == Op::kClean ||
+  return op == Op::kInstall || op == Op::kRead || op == Op::kRefresh || op == Op::kPrune || op == Op::kClean || op == Op::kWipe ||
          op == Op::kCheck;
 }
 
@@ -534,6 +553,8 @@ class CommandLineParser {
     add_common(clean);
     clean->add_flag("-v,--verbose", args.verbose, "name every entry that could not be removed");
     clean->add_option("package", args.package, "package name")->required();
+    CLI::App* wipe = app.add_subcommand("wipe", "remove the whole cache's contents, .lock last (uv cache clean, no package)");
+    add_common(wipe);
     CLI::App* check = app.add_subcommand("check", "scan a cache at rest for dangling references and partial archives");
     check->add_option("--cache", args.cache, "cache root directory")->required()->check(CLI::ExistingDirectory);
     check->add_flag("--json", args.json, "print the result as one JSON object");
@@ -558,7 +579,7 @@ class CommandLineParser {
                        "harness only: serve many operations over the control channel, one per `run` message "
                        "(harness/PROTOCOL.md)");
     subs_ = {{install, Op::kInstall}, {read, Op::kRead},     {refresh, Op::kRefresh},
-             {prune, Op::kPrune},     {clean, Op::kClean},   {check, Op::kCheck},
+             {prune, Op::kPrune},     {clean, Op::kClean},   {wipe, Op::kWipe},     {check, Op::kCheck},
              {profiles, Op::kProfiles}, {make_wheel, Op::kMakeWheel}, {demo, Op::kDemo}};
   }
 
@@ -582,6 +603,7 @@ int RunOperation(const CommandLine& cl, const std::string& actor_name, YieldPoin
     case Op::kRefresh: return actor.RunInstallLike("refresh");
     case Op::kPrune: return actor.RunPrune();
     case Op::kClean: return actor.RunClean();
+    case Op::kWipe: return actor.RunWipe();
     case Op::kCheck: return actor.RunCheck();
     default: return kExitInternal;
   }

@@ -40,6 +40,7 @@ FileLock::FileLock(FileLock&& o) noexcept
       name_(std::move(o.name_)),
       label_(std::move(o.label_)),
       mode_(o.mode_),
+      inode_(std::move(o.inode_)),
       fd_(std::move(o.fd_)) {}
 
 FileLock& FileLock::operator=(FileLock&& o) noexcept {
@@ -52,6 +53,7 @@ FileLock& FileLock::operator=(FileLock&& o) noexcept {
     name_ = std::move(o.name_);
     label_ = std::move(o.label_);
     mode_ = o.mode_;
+    inode_ = std::move(o.inode_);
     fd_ = std::move(o.fd_);
   }
   return *this;
@@ -64,7 +66,7 @@ FileLock::~FileLock() {
   (void)fs_->Unlock(fd_.get());
   fd_.reset();
   try {
-    points_->Report(Event{EventKind::kLockReleased, "", Detail(name_, mode_)});
+    points_->Report(Event{EventKind::kLockReleased, inode_, Detail(name_, mode_)});
   } catch (...) {
     // A reporting failure must not escape a destructor.
   }
@@ -81,6 +83,7 @@ Result<FileLock> FileLock::Acquire(FileSystem& fs, YieldPoints& points, int dirf
   int inode_retries = 0;
 
   Fd fd;
+  Result<FileStat> held = FileStat{};
   for (;;) {
     if (!fd.valid()) {
       // O_RDONLY is enough for flock and works on a lock file someone else created.
@@ -114,11 +117,14 @@ Result<FileLock> FileLock::Acquire(FileSystem& fs, YieldPoints& points, int dirf
     }
     if (!locked.ok()) return locked.Annotate("lock " + name);
 
+    // The inode is reported with the lock events (the lock-exclusion
+    // invariant tells a replaced lock file by it), so it is read even when
+    // a mutant skips the check below.
+    held = fs.FStat(fd.get());
+    if (!held.ok()) return held.status().Annotate("lock " + name);
     if (request.verify_inode) {
       // Lock, then check the inode: if `name` was unlinked or replaced between
       // our open and our flock, we hold a lock nobody else can see. Retry.
-      Result<FileStat> held = fs.FStat(fd.get());
-      if (!held.ok()) return held.status().Annotate("lock " + name);
       Result<FileStat> linked = fs.Stat(dirfd, name);
       bool same = linked.ok() && linked->dev == held->dev && linked->ino == held->ino;
       if (!linked.ok() && !linked.status().Is(StatusCode::kNotFound)) {
@@ -145,7 +151,13 @@ Result<FileLock> FileLock::Acquire(FileSystem& fs, YieldPoints& points, int dirf
   lock.label_ = request.label;
   lock.mode_ = request.mode;
   lock.fd_ = std::move(fd);
-  points.Report(Event{EventKind::kLockAcquired, "", Detail(lock.name_, lock.mode_)});
+  lock.inode_ = std::to_string(held->ino);
+  // A lock on a file that is no longer linked (only a mutant keeps one)
+  // excludes nobody: whoever locks the name next opens a new file. The event
+  // says so, and the lock-exclusion invariant judges it.
+  std::string detail = Detail(lock.name_, lock.mode_);
+  if (held->nlink == 0) detail += " unlinked";
+  points.Report(Event{EventKind::kLockAcquired, lock.inode_, detail});
   points.Yield(Point(lock.label_, "acquired"), lock.name_);
   return lock;
 }
@@ -157,7 +169,7 @@ Status FileLock::Release() {
   // Closing the fd drops the flock even if the explicit unlock failed, so the
   // lock counts as released either way; the error is still returned.
   fd_.reset();
-  points_->Report(Event{EventKind::kLockReleased, "", Detail(name_, mode_)});
+  points_->Report(Event{EventKind::kLockReleased, inode_, Detail(name_, mode_)});
   if (!s.ok()) return s.Annotate("release lock " + name_);
   return Status::Ok();
 }
@@ -180,6 +192,7 @@ Status FileLock::UnlinkAndRelease() {
   } else if (linked.ok()) {
     if (linked->dev == held->dev && linked->ino == held->ino) {
       unlinked = fs_->Unlink(dirfd_, name_, /*is_dir=*/false);
+      if (unlinked.ok()) points_->Report(Event{EventKind::kLockUnlinked, inode_, name_});
       if (unlinked.Is(StatusCode::kNotFound)) unlinked = Status::Ok();
     }
   } else if (!linked.status().Is(StatusCode::kNotFound)) {

@@ -14,7 +14,9 @@
 //
 // Every acquire/release is a yield point ("lock.<label>.acquire",
 // "lock.<label>.acquired", "lock.<label>.release") and reports
-// kLockAcquired/kLockReleased with detail "<name> shared|exclusive".
+// kLockAcquired/kLockReleased with detail "<name> shared|exclusive" and the
+// locked file's inode number as subject; UnlinkAndRelease reports
+// kLockUnlinked (inode, name) once the file is gone.
 //
 // Thread-safety: a FileLock is owned by one thread. flock locks belong to the
 // open file description, so two FileLocks in one process on the same file do
@@ -78,6 +80,7 @@ class FileLock {
   std::string name_;
   std::string label_;
   LockMode mode_ = LockMode::kShared;
+  std::string inode_;  // of the locked file, decimal: reported with every lock event
   Fd fd_;
 };
 

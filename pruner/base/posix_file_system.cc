@@ -94,6 +94,7 @@ std::string_view EventKindName(EventKind kind) {
     case EventKind::kRemoveEnd: return "remove_end";
     case EventKind::kLockAcquired: return "lock_acquired";
     case EventKind::kLockReleased: return "lock_released";
+    case EventKind::kLockUnlinked: return "lock_unlinked";
   }
   return "unknown";
 }

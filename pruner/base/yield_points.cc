@@ -17,7 +17,9 @@ const std::vector<std::string>& KnownYieldPoints() {
         "prune.begin", "prune.resume", "prune.listed", "prune.before_remove_temp", "prune.before_remove_unknown",
         "prune.before_remove", "prune.recheck", "prune.trashed", "prune.remove_progress", "prune.after_remove",
         "prune.done",
-        "clean.begin", "clean.before_remove_entries", "clean.before_remove", "clean.done"};
+        "clean.begin", "clean.before_remove_entries", "clean.before_remove", "clean.done",
+        "wipe.begin", "wipe.before_remove_entries", "wipe.before_remove", "wipe.before_remove_top_level",
+        "wipe.before_unlink_lock", "wipe.done"};
     for (const char* label : {"root", "entry"}) {
       for (const char* what : {"acquire", "acquired", "release", "wait"}) {
         p.push_back(std::string("lock.") + label + "." + what);

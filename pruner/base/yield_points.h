@@ -28,8 +28,12 @@ enum class EventKind {
   kUseEnd,            // ... and stops (after linking, or on failure)
   kRemoveBegin,       // a pruner starts removing <id> (or a temp dir) from the cache
   kRemoveEnd,         // ... and the removal is complete
-  kLockAcquired,      // `detail` names the lock file, e.g. ".lock" or "locks/<id>.lock"
+  // Lock events: `archive_id` carries the locked file's inode number (the
+  // lock-exclusion invariant tells a replaced lock file by it), `detail` the
+  // lock file's name and the mode, e.g. ".lock shared", "locks/<id>.lock exclusive".
+  kLockAcquired,
   kLockReleased,
+  kLockUnlinked,      // the holder unlinked the lock file it holds (inode, name)
 };
 std::string_view EventKindName(EventKind kind);
 

@@ -87,6 +87,12 @@ struct CleanReport {
   std::vector<SkippedEntry> skipped;
 };
 
+struct WipeReport {
+  std::vector<std::string> removed;           // top-level names removed whole
+  std::vector<std::string> removed_archives;  // archive ids
+  std::vector<SkippedEntry> skipped;
+};
+
 class CacheSession {
  public:
   // Opens (and with options.create, initializes) the cache at `root_path`.
@@ -114,6 +120,11 @@ class CacheSession {
   // `uv cache clean <package>`: removes the package's entries and archives.
   // Refuses a root that is not a cache, like Prune.
   Result<CleanReport> Clean(std::string_view package);
+  // `uv cache clean` with no package (or `rm -rf` of the cache): removes
+  // every bucket, lease, marker and temp dir this version owns, then unlinks
+  // `.lock` while holding it (pruner/cache/wipe_operation.cc says why). The
+  // root stays a cache. Locks like a prune of the same profile.
+  Result<WipeReport> Wipe();
 
   const std::string& root_path() const { return root_path_; }
   int root_fd() const { return root_.get(); }

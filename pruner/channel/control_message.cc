@@ -126,7 +126,7 @@ std::string_view EventKindText(const ControlMessage& m) {
 std::optional<EventKind> ParseEventKind(std::string_view text) {
   constexpr EventKind kAll[] = {EventKind::kArchivePublished, EventKind::kReferenced,  EventKind::kUseBegin,
                                 EventKind::kUseEnd,           EventKind::kRemoveBegin, EventKind::kRemoveEnd,
-                                EventKind::kLockAcquired,     EventKind::kLockReleased};
+                                EventKind::kLockAcquired,     EventKind::kLockReleased, EventKind::kLockUnlinked};
   for (EventKind k : kAll) {
     if (EventKindName(k) == text) return k;
   }
