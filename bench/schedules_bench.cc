@@ -110,7 +110,7 @@ void RunSchedules(benchmark::State& state, Transport transport, int batch, bool 
 }
 
 void BM_ControlledSchedule_MultiProcess(benchmark::State& state) {
-  RunSchedules(state, Transport::kProcess, 40, /*pooled=*/true);
+  RunSchedules(state, Transport::kProcess, 200, /*pooled=*/true);
 }
 void BM_ControlledSchedule_MultiProcessFreshProcesses(benchmark::State& state) {
   RunSchedules(state, Transport::kProcess, 10);
@@ -119,7 +119,8 @@ void BM_ControlledSchedule_InProcess(benchmark::State& state) { RunSchedules(sta
 void BM_ControlledSchedule_InMemory(benchmark::State& state) { RunSchedules(state, Transport::kMemory, 400); }
 
 // Arg = --jobs. Each transport's jobs:1 and jobs:2 run back to back, so their
-// ratio is measured side by side (the --jobs 2 target: >= 1.7x on 2 cores).
+// ratio is measured side by side (the --jobs 2 target: >= 1.7x on 2 cores;
+// run with --benchmark_enable_random_interleaving=true, bench/README.md).
 // In-memory jobs:1 first: it is measured, as `prunecheck explore --transport
 // memory --jobs 1` runs, in a process that has never had a second thread
 // (glibc's malloc drops its single-thread fast paths for good once one

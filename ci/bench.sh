@@ -12,5 +12,6 @@ ci/install-deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default --target schedules_bench
 mkdir -p build/ci-artifacts
-build/default/bench/schedules_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+build/default/bench/schedules_bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
     --benchmark_out=build/ci-artifacts/bench.json "$@"
