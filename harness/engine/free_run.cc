@@ -89,7 +89,8 @@ FreeRunResult RunFree(const RunConfig& config, uint64_t seed, const RunOptions& 
       msgs.clear();
       outcomes[i].name = config.actors[i].name;
       outcomes[i].role = config.actors[i].role;
-      outcomes[i].connected = endpoints[i]->connected();
+      // A syscall-intercepted black box is judged as a black box.
+      outcomes[i].connected = endpoints[i]->connected() && !config.actors[i].black_box;
       outcomes[i].end = end;
     }
     host.reset();

@@ -53,15 +53,18 @@ class ProcessLauncher final : public ActorHost {
       run.sanitizer_log = SanitizerLogPrefix(ctx.log_dir, spec.name);
       return host_.SpawnPooled(run);
     }
-    if (spec.role == Role::kCommand && spec.black_box && ctx.controlled && !spec.free_running && spec.run_at.point.empty()) {
-      // An unmodified program, scheduled at its system calls on the cache.
+    if (spec.role == Role::kCommand && spec.black_box && !spec.free_running && spec.run_at.point.empty()) {
+      // An unmodified program, scheduled at its system calls on the cache
+      // (controlled), or let through each one after a seeded random delay,
+      // its events stamped as they happen (free: stress).
       SyscallActorSpec s;
       s.name = spec.name;
       for (const std::string& a : spec.command) s.argv.push_back(Substitute(a, ctx));
       s.env = {{"PRUNECHECK_CACHE", ctx.cache}};
       s.cache = ctx.cache;
-      s.controlled = true;
+      s.controlled = ctx.controlled;
       s.seed = ctx.seed;
+      s.max_delay_us = ctx.controlled ? 0 : ctx.max_delay_us;
       s.stdout_path = ctx.log_dir + "/" + spec.name + ".stdout";
       s.stderr_path = ctx.log_dir + "/" + spec.name + ".stderr";
       Result<std::unique_ptr<ActorEndpoint>> e = StartSyscallActor(s);

@@ -307,9 +307,16 @@ class SyscallEndpointImpl final : public ActorEndpoint {
       resp_ = nullptr;
     }
     free_ = !spec_.controlled;
+    // Free mode (stress): a thread of this endpoint's own answers the calls,
+    // each after its seeded random delay, so the black box runs beside the
+    // other actors from its start, not only once the harness comes to its
+    // WaitForExit (free runs wait for their actors one after another).
+    // Until it has stopped, no other thread touches this endpoint's state.
+    if (free_) service_ = std::thread([this] { Serve(); });
   }
 
   ~SyscallEndpointImpl() override {
+    StopService();
     if (!reaped_) {
       KillTree();
       ReapBlocking();
@@ -379,6 +386,7 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   }
 
   void Kill() override {
+    StopService();
     if (final_ || killed_) return;
     killed_ = true;
     KillTree();
@@ -395,6 +403,17 @@ class SyscallEndpointImpl final : public ActorEndpoint {
 
   ActorStop WaitForExit(std::vector<ControlMessage>* messages, std::chrono::milliseconds timeout) override {
     if (final_) return *final_;
+    if (service_.joinable()) {
+      const Clock::time_point until = Clock::now() + timeout;
+      while (!service_done_.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      StopService();
+      if (!Exited()) {
+        timed_out_ = true;
+        Kill();
+        ReapBlocking();
+      }
+      return Finish(messages);
+    }
     free_ = true;
     reblocked_ = false;
     current_.reset();
@@ -415,6 +434,23 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   }
 
  private:
+  // ---- free mode's own thread
+
+  void Serve() {
+    while (!service_stop_.load()) {
+      Drain();
+      if (Exited()) break;
+      PollFor(std::chrono::milliseconds(5));
+    }
+    service_done_ = true;
+  }
+
+  void StopService() {
+    if (!service_.joinable()) return;
+    service_stop_ = true;
+    service_.join();
+  }
+
   // ---- notifications
 
   void PollFor(std::chrono::microseconds wait) {
@@ -484,7 +520,15 @@ class SyscallEndpointImpl final : public ActorEndpoint {
     };
     auto fd_path = [&](uint64_t fd) {
       c.fd = dirfd(fd);
-      c.abs.push_back(ReadLink("/proc/" + std::to_string(c.tid) + "/fd/" + std::to_string(c.fd)));
+      std::string path = ReadLink("/proc/" + std::to_string(c.tid) + "/fd/" + std::to_string(c.fd));
+      // A file unlinked while open reads as "PATH (deleted)": it is still the
+      // cache's (a lock file pulled from under its holder is the case that
+      // matters), so it is judged under the name it had.
+      constexpr std::string_view kDeleted = " (deleted)";
+      if (path.size() > kDeleted.size() && path.compare(path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0) {
+        path.resize(path.size() - kDeleted.size());
+      }
+      c.abs.push_back(std::move(path));
     };
     switch (c.nr) {
       case SYS_open: path_at(AT_FDCWD, a[0]); c.flags = a[1]; break;
@@ -947,6 +991,9 @@ class SyscallEndpointImpl final : public ActorEndpoint {
   seccomp_notif_resp* resp_ = nullptr;
   std::mt19937_64 rng_;
   bool free_ = false;
+  std::thread service_;                 // free mode only: Serve()
+  std::atomic<bool> service_stop_{false};
+  std::atomic<bool> service_done_{false};
   std::map<pid_t, Call> held_;   // by task id
   std::optional<pid_t> current_; // the held call reported at the last stop
   bool reblocked_ = false;

@@ -68,101 +68,6 @@ TEST(CachePathTest, RelativeToTheRootWithoutFollowingTheLastComponent) {
   EXPECT_EQ(TempDirOf("tmpx"), "");
 }
 
-class SyscallActorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char buf[PATH_MAX];
-    ASSERT_NE(::realpath(dir_.path().c_str(), buf), nullptr);
-    cache_ = std::string(buf) + "/cache";
-    ASSERT_EQ(::mkdir(cache_.c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((cache_ + "/archive-v0").c_str(), 0755), 0);
-    ASSERT_EQ(::mkdir((cache_ + "/archive-v0/abc").c_str(), 0755), 0);
-    std::ofstream(cache_ + "/archive-v0/abc/f.txt") << "x";
-  }
-
-  std::unique_ptr<ActorEndpoint> Start(const std::string& script) {
-    SyscallActorSpec s;
-    s.name = "bb";
-    s.argv = {"/bin/sh", "-c", script};
-    s.cache = cache_;
-    s.stderr_path = std::string(dir_.path()) + "/bb.stderr";
-    Result<std::unique_ptr<ActorEndpoint>> e = StartSyscallActor(s);
-    EXPECT_TRUE(e.ok()) << e.status().ToString();
-    return e.ok() ? std::move(e).value() : nullptr;
-  }
-
-  ScopedTempDir dir_{"syscall-actor"};
-  std::string cache_;
-};
-
-TEST_F(SyscallActorTest, RemovalIsScheduledCallByCallWithEvents) {
-  auto e = Start("rm -r " + cache_ + "/archive-v0/abc");
-  ASSERT_NE(e, nullptr);
-  std::vector<std::string> points;
-  std::vector<ControlMessage> msgs;
-  ActorStop s;
-  for (int i = 0; i < 100; ++i) {
-    s = e->WaitForStop(&msgs, milliseconds(10000));
-    if (s.kind != StopKind::kYield) break;
-    points.push_back(s.point + " " + s.subject);
-    e->Resume();
-  }
-  ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
-  EXPECT_EQ(s.exit_code, 0);
-  EXPECT_NE(std::find(points.begin(), points.end(), "sys.unlinkat archive-v0/abc/f.txt"), points.end())
-      << ::testing::PrintToString(points);
-  std::vector<std::string> events;
-  for (const ControlMessage& m : msgs) events.push_back(std::string(EventKindText(m)) + " " + m.subject);
-  EXPECT_EQ(events, (std::vector<std::string>{"remove_begin abc", "remove_end abc"}));
-  struct stat st {};
-  EXPECT_NE(::lstat((cache_ + "/archive-v0/abc").c_str(), &st), 0);
-}
-
-TEST_F(SyscallActorTest, WaitingForALockHeldElsewhereIsBlockedNotSilence) {
-  const std::string lock = cache_ + "/.lock";
-  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
-  auto e = Start("flock -x " + lock + " true");
-  ASSERT_NE(e, nullptr);
-  std::vector<ControlMessage> msgs;
-  ActorStop s = e->WaitForStop(&msgs, milliseconds(10000));
-  while (s.kind == StopKind::kYield && s.point != "sys.flock") {  // flock(1) opens the file first
-    e->Resume();
-    s = e->WaitForStop(&msgs, milliseconds(10000));
-  }
-  EXPECT_EQ(s.kind, StopKind::kBlocked) << s.point << " " << s.message;
-  EXPECT_EQ(s.point, "sys.flock");
-  e->Resume();  // retried while still held: blocked again
-  s = e->WaitForStop(&msgs, milliseconds(10000));
-  EXPECT_EQ(s.kind, StopKind::kBlocked);
-  ASSERT_EQ(::flock(fd, LOCK_UN), 0);
-  ::close(fd);
-  e->Resume();
-  for (int i = 0; i < 20 && (s = e->WaitForStop(&msgs, milliseconds(10000))).kind == StopKind::kYield; ++i) e->Resume();
-  ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
-  EXPECT_EQ(s.exit_code, 0);
-  std::vector<std::string> kinds;
-  for (const ControlMessage& m : msgs) kinds.push_back(std::string(EventKindText(m)) + " " + m.detail);
-  EXPECT_EQ(kinds, (std::vector<std::string>{"lock_acquired .lock exclusive", "lock_released .lock (exit)"}));
-}
-
-// Every process whose command line is exactly `argv`.
-std::vector<pid_t> ProcessesRunning(const std::vector<std::string>& argv) {
-  std::string want;
-  for (const std::string& a : argv) want += a + '\0';
-  std::vector<pid_t> found;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (cmdline == want) found.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
-  }
-  if (d) ::closedir(d);
-  return found;
-}
-
 // The handshake with a black box's descendants, without sleeping: a FIFO
 // whose write end the descendant under test holds (`sleep N 3>FIFO &`).
 // Reading "up" says the shell has forked it holding the write end; end of
@@ -216,6 +121,155 @@ class HandshakeFifo {
   std::string path_;
   int fd_ = -1;
 };
+
+class SyscallActorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char buf[PATH_MAX];
+    ASSERT_NE(::realpath(dir_.path().c_str(), buf), nullptr);
+    cache_ = std::string(buf) + "/cache";
+    ASSERT_EQ(::mkdir(cache_.c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((cache_ + "/archive-v0").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((cache_ + "/archive-v0/abc").c_str(), 0755), 0);
+    std::ofstream(cache_ + "/archive-v0/abc/f.txt") << "x";
+  }
+
+  std::unique_ptr<ActorEndpoint> Start(const std::string& script) {
+    SyscallActorSpec s;
+    s.name = "bb";
+    s.argv = {"/bin/sh", "-c", script};
+    s.cache = cache_;
+    s.stderr_path = std::string(dir_.path()) + "/bb.stderr";
+    Result<std::unique_ptr<ActorEndpoint>> e = StartSyscallActor(s);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? std::move(e).value() : nullptr;
+  }
+
+  ScopedTempDir dir_{"syscall-actor"};
+  std::string cache_;
+};
+
+TEST_F(SyscallActorTest, RemovalIsScheduledCallByCallWithEvents) {
+  auto e = Start("rm -r " + cache_ + "/archive-v0/abc");
+  ASSERT_NE(e, nullptr);
+  std::vector<std::string> points;
+  std::vector<ControlMessage> msgs;
+  ActorStop s;
+  for (int i = 0; i < 100; ++i) {
+    s = e->WaitForStop(&msgs, milliseconds(10000));
+    if (s.kind != StopKind::kYield) break;
+    points.push_back(s.point + " " + s.subject);
+    e->Resume();
+  }
+  ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
+  EXPECT_EQ(s.exit_code, 0);
+  EXPECT_NE(std::find(points.begin(), points.end(), "sys.unlinkat archive-v0/abc/f.txt"), points.end())
+      << ::testing::PrintToString(points);
+  std::vector<std::string> events;
+  for (const ControlMessage& m : msgs) events.push_back(std::string(EventKindText(m)) + " " + m.subject);
+  EXPECT_EQ(events, (std::vector<std::string>{"remove_begin abc", "remove_end abc"}));
+  struct stat st {};
+  EXPECT_NE(::lstat((cache_ + "/archive-v0/abc").c_str(), &st), 0);
+}
+
+TEST_F(SyscallActorTest, FreeModeAnswersCallsOnItsOwnBeforeAnyoneWaitsForIt) {
+  // Free mode (stress): nobody calls WaitForStop or Resume. The black box
+  // must still get through its calls while the harness is busy elsewhere:
+  // it reports "done" through a FIFO outside the cache only after its
+  // removal (intercepted calls) went through.
+  HandshakeFifo fifo(std::string(dir_.path()) + "/done");
+  ASSERT_TRUE(fifo.ok());
+  SyscallActorSpec s;
+  s.name = "bb";
+  s.argv = {"/bin/sh", "-c", "rm -r " + cache_ + "/archive-v0/abc && echo done > " + fifo.path()};
+  s.cache = cache_;
+  s.controlled = false;
+  s.seed = 7;
+  s.max_delay_us = 100;
+  s.stderr_path = std::string(dir_.path()) + "/bb.stderr";
+  Result<std::unique_ptr<ActorEndpoint>> e = StartSyscallActor(s);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(fifo.ReadWord(std::chrono::seconds(60)), "done");
+  std::vector<ControlMessage> msgs;
+  ActorStop end = (*e)->WaitForExit(&msgs, milliseconds(60000));
+  ASSERT_EQ(end.kind, StopKind::kFinished) << end.message;
+  EXPECT_EQ(end.exit_code, 0);
+  std::vector<std::string> events;
+  int64_t last = 0;
+  for (const ControlMessage& m : msgs) {
+    events.push_back(std::string(EventKindText(m)) + " " + m.subject);
+    EXPECT_GE(m.t_ns, last) << "events are stamped as they happen, in order";
+    last = m.t_ns;
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"remove_begin abc", "remove_end abc"}));
+}
+
+TEST_F(SyscallActorTest, ALockTakenOnAnUnlinkedLockFileSaysSo) {
+  // The holder opens .lock, someone (here: itself) unlinks it, and the lock
+  // is then granted on a file no longer in the cache: the event must say so
+  // (the lock-exclusion invariant judges it), under the name it had.
+  auto e = Start("exec 9>>" + cache_ + "/.lock; rm -f " + cache_ + "/.lock; flock -x 9; exit 0");
+  ASSERT_NE(e, nullptr);
+  std::vector<ControlMessage> msgs;
+  ActorStop s;
+  for (int i = 0; i < 100; ++i) {
+    s = e->WaitForStop(&msgs, milliseconds(10000));
+    if (s.kind != StopKind::kYield) break;
+    e->Resume();
+  }
+  ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
+  std::vector<std::string> locks;
+  for (const ControlMessage& m : msgs) {
+    if (m.kind == EventKind::kLockAcquired) locks.push_back(m.detail);
+  }
+  EXPECT_EQ(locks, (std::vector<std::string>{".lock exclusive unlinked"}));
+}
+
+TEST_F(SyscallActorTest, WaitingForALockHeldElsewhereIsBlockedNotSilence) {
+  const std::string lock = cache_ + "/.lock";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  auto e = Start("flock -x " + lock + " true");
+  ASSERT_NE(e, nullptr);
+  std::vector<ControlMessage> msgs;
+  ActorStop s = e->WaitForStop(&msgs, milliseconds(10000));
+  while (s.kind == StopKind::kYield && s.point != "sys.flock") {  // flock(1) opens the file first
+    e->Resume();
+    s = e->WaitForStop(&msgs, milliseconds(10000));
+  }
+  EXPECT_EQ(s.kind, StopKind::kBlocked) << s.point << " " << s.message;
+  EXPECT_EQ(s.point, "sys.flock");
+  e->Resume();  // retried while still held: blocked again
+  s = e->WaitForStop(&msgs, milliseconds(10000));
+  EXPECT_EQ(s.kind, StopKind::kBlocked);
+  ASSERT_EQ(::flock(fd, LOCK_UN), 0);
+  ::close(fd);
+  e->Resume();
+  for (int i = 0; i < 20 && (s = e->WaitForStop(&msgs, milliseconds(10000))).kind == StopKind::kYield; ++i) e->Resume();
+  ASSERT_EQ(s.kind, StopKind::kFinished) << s.message;
+  EXPECT_EQ(s.exit_code, 0);
+  std::vector<std::string> kinds;
+  for (const ControlMessage& m : msgs) kinds.push_back(std::string(EventKindText(m)) + " " + m.detail);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"lock_acquired .lock exclusive", "lock_released .lock (exit)"}));
+}
+
+// Every process whose command line is exactly `argv`.
+std::vector<pid_t> ProcessesRunning(const std::vector<std::string>& argv) {
+  std::string want;
+  for (const std::string& a : argv) want += a + '\0';
+  std::vector<pid_t> found;
+  DIR* d = ::opendir("/proc");
+  while (dirent* e = d ? ::readdir(d) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (cmdline == want) found.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+  }
+  if (d) ::closedir(d);
+  return found;
+}
+
 
 TEST_F(SyscallActorTest, KillTakesGrandchildren) {
   HandshakeFifo fifo(std::string(dir_.path()) + "/held");
