@@ -2,7 +2,8 @@
 // schedule's choices -> one in-process controlled run on the in-memory file
 // system (Transport::kMemory), judged by the invariant checker. Every actor
 // plays a profile known to be safe with the others — reference installers,
-// readers and refreshers; reference or uv-0.8.19 pruners and cleaners, which
+// readers and refreshers; reference or uv-0.8.19 pruners, cleaners and
+// wipers (the whole cache, `.lock` last), which
 // wait for the reference's per-operation `.lock` (pruner/README.md), and only
 // reference ones when actors may be killed — so any
 // invariant violation, or a run the harness could not carry out, is a bug and
@@ -45,8 +46,8 @@ class BytesStrategy final : public h::Strategy {
 };
 
 h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
-  static const h::Role kActorRoles[] = {h::Role::kInstall, h::Role::kRead, h::Role::kRefresh, h::Role::kPrune,
-                                         h::Role::kClean};
+  static const h::Role kActorRoles[] = {h::Role::kInstall, h::Role::kRead,  h::Role::kRefresh,
+                                         h::Role::kPrune,   h::Role::kClean, h::Role::kWipe};
   static const char* const kPrunerProfiles[] = {"reference", "uv-0.8.19"};
   static const char* const kLinkModes[] = {"hardlink", "copy", "symlink"};
   static const h::SetupKind kSetupOps[] = {h::SetupKind::kInstall, h::SetupKind::kRefresh, h::SetupKind::kPrune,
@@ -55,9 +56,9 @@ h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
   const int actors = in.ConsumeIntegralInRange<int>(2, 4);
   for (int i = 0; i < actors; ++i) {
     h::ActorSpec a;
-    a.role = kActorRoles[in.ConsumeIntegralInRange<int>(0, 4)];
+    a.role = kActorRoles[in.ConsumeIntegralInRange<int>(0, 5)];
     a.name = std::string(h::RoleName(a.role)) + std::to_string(i);
-    const bool removes = a.role == h::Role::kPrune || a.role == h::Role::kClean;
+    const bool removes = a.role == h::Role::kPrune || a.role == h::Role::kClean || a.role == h::Role::kWipe;
     a.profile = removes ? kPrunerProfiles[in.ConsumeIntegralInRange<int>(0, 1)] : "reference";
     a.package = in.ConsumeBool() ? "demo" : "other";
     a.link_mode = kLinkModes[in.ConsumeIntegralInRange<int>(0, 2)];
@@ -80,7 +81,7 @@ h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
     // the reference pruner is safe. Decided after all bytes above are read,
     // so a saved input keeps meaning the same scenario.
     for (h::ActorSpec& a : c.actors) {
-      if (a.role == h::Role::kPrune || a.role == h::Role::kClean) a.profile = "reference";
+      if (a.role == h::Role::kPrune || a.role == h::Role::kClean || a.role == h::Role::kWipe) a.profile = "reference";
     }
   }
   c.fixture_files = in.ConsumeIntegralInRange<int>(1, 3);
