@@ -1,6 +1,7 @@
 #include "harness/engine/explorer.h"
 
 #include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -354,6 +355,13 @@ class Exploration {
       --live_workers;
       cv.notify_one();
     };
+    // glibc loads the time zone lazily, on the first mktime() (libarchive
+    // calls it per zip entry): two workers' first installs would both
+    // initialise it. glibc serialises that with a lock of its own, which
+    // ThreadSanitizer cannot see, so it reported a race on every parallel
+    // exploration. Loaded here, before any worker exists, every later call
+    // only reads it.
+    ::tzset();
     std::vector<std::thread> threads;
     threads.reserve(static_cast<size_t>(jobs));
     for (int w = 0; w < jobs; ++w) threads.emplace_back(worker, static_cast<size_t>(w));
