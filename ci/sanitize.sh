@@ -34,7 +34,12 @@ t0=$(date +%s)
 cmake --preset "$preset"
 cmake --build --preset "$preset"
 t1=$(date +%s)
-ctest --preset "$preset" --output-on-failure "$@"
+# The black-box example sweep (label blackbox) is left out: it explores bash
+# scripts for minutes, and under a sanitizer the harness is slow enough that
+# its timing margins (a black box's start-up, "asleep for 20 ms means
+# blocked") decide verdicts, not the code under test. The syscall actor's
+# own tests (label unit) and every bb-* scenario still run here.
+ctest --preset "$preset" --output-on-failure -LE blackbox "$@"
 t2=$(date +%s)
 
 P="build/$preset/harness/prunecheck"
