@@ -18,6 +18,7 @@
 #include "harness/engine/interrupt.h"
 #include "harness/engine/run_directory_reaper.h"
 #include "harness/process/process_actor.h"
+#include "pruner/base/local_time_zone.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -355,13 +356,20 @@ class Exploration {
       --live_workers;
       cv.notify_one();
     };
-    // glibc loads the time zone lazily, on the first mktime() (libarchive
-    // calls it per zip entry): two workers' first installs would both
-    // initialise it. glibc serialises that with a lock of its own, which
-    // ThreadSanitizer cannot see, so it reported a race on every parallel
-    // exploration. Loaded here, before any worker exists, every later call
-    // only reads it.
-    ::tzset();
+    // With TZ unset, glibc frees and re-copies its saved zone name on every
+    // mktime() (libarchive calls it per zip entry), under a lock of its own
+    // that ThreadSanitizer cannot see: it reported a race between two
+    // workers' installs on every parallel exploration. With TZ pinned
+    // (local_time_zone.h; prunecheck's main does it too) and loaded here,
+    // before any worker exists, every later call only reads. setenv() is
+    // safe here: this process's other threads (the reaper) read no
+    // environment.
+    static const bool zone_loaded = [] {
+      PinLocalTimeZone();
+      ::tzset();
+      return true;
+    }();
+    (void)zone_loaded;
     std::vector<std::thread> threads;
     threads.reserve(static_cast<size_t>(jobs));
     for (int w = 0; w < jobs; ++w) threads.emplace_back(worker, static_cast<size_t>(w));
