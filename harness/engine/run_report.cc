@@ -211,6 +211,20 @@ nlohmann::json ResultJson(const RunConfig& config, const RunResult& r, uint64_t 
   return j;
 }
 
+std::string ViolationForDisplay(const HarnessViolation& v) {
+  if (v.invariant != Invariant::kSanitizer) return EscapeForDisplay(v.message);
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    const size_t nl = v.message.find('\n', start);
+    out += EscapeForDisplay(v.message.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
 std::string Summary(const RunConfig& config, const RunResult& r) {
   std::ostringstream s;
   if (!r.error.ok()) {
@@ -221,7 +235,7 @@ std::string Summary(const RunConfig& config, const RunResult& r) {
     s << "VIOLATION: " << r.violations.size() << " invariant violation(s) in " << r.steps << " steps\n";
     // Messages name archives, entries and files another process made: escaped,
     // so a name with a newline cannot forge a line of the verdict.
-    for (const HarnessViolation& v : r.violations) s << "  [" << InvariantName(v.invariant) << "] " << EscapeForDisplay(v.message) << "\n";
+    for (const HarnessViolation& v : r.violations) s << "  [" << InvariantName(v.invariant) << "] " << ViolationForDisplay(v) << "\n";
   }
   for (size_t i = 0; i < r.outcomes.size(); ++i) {
     const ActorOutcome& o = r.outcomes[i];

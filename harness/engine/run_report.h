@@ -52,4 +52,10 @@ nlohmann::json ResultJson(const RunConfig& config, const RunResult& r, uint64_t 
 // Multi-line human summary: verdict, violations, steps, time, run dir.
 std::string Summary(const RunConfig& config, const RunResult& r);
 
+// A violation's message as printed: escaped for a terminal, so a name with a
+// newline cannot forge a line of the verdict. A sanitizer report, whose line
+// structure the harness itself built (summary, then indented frames), keeps
+// one line per report line, each escaped on its own.
+std::string ViolationForDisplay(const HarnessViolation& v);
+
 }  // namespace prunecheck::harness

@@ -166,6 +166,27 @@ void ExpectPlantedBugReported(const char* bug, const std::string& what, bool poo
   EXPECT_EQ(sanitizer_violations, 1) << Summary(InstallerAndReader(), r);
 }
 
+TEST(SanitizerReportsTest, DisplayKeepsReportLinesApartAndEscapesEachOne) {
+  SanitizerReport r;
+  r.actor = "installer";
+  r.pid = 42;
+  r.path = "/run/logs/installer.sanitizer.42";
+  r.summary = "ThreadSanitizer: data race x.cc:66 in F()";
+  r.frames = {"#0 F() x.cc:66", "#1 G\x1b[31m() y.cc:7"};
+  const std::string shown = ViolationForDisplay(SanitizerViolation(r));
+  EXPECT_EQ(shown,
+            "actor installer (pid 42): ThreadSanitizer: data race x.cc:66 in F()\n"
+            "      #0 F() x.cc:66\n"
+            "      #1 G\\x1b[31m() y.cc:7\n"
+            "      (whole report: /run/logs/installer.sanitizer.42)");
+  // Any other invariant's message is escaped whole: a name with a newline
+  // cannot start a line of the verdict.
+  HarnessViolation forged;
+  forged.invariant = Invariant::kNoDanglingReference;
+  forged.message = "entry x\n  [containment] fake";
+  EXPECT_EQ(ViolationForDisplay(forged).find('\n'), std::string::npos) << ViolationForDisplay(forged);
+}
+
 TEST(PlantedBugTest, DataRaceInCacheActorIsReportedNamingTheActor) {
   if (std::string(kBuildSanitizer) != "thread") {
     GTEST_SKIP() << "needs the tsan preset: only ThreadSanitizer reports the planted data race";
