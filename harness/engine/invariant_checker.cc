@@ -96,6 +96,15 @@ void InvariantChecker::OnMessage(int step, const std::string& actor, const Contr
       it->second.erase(actor);
       if (it->second.empty()) locks_.erase(it);
     }
+  } else if (m.kind == EventKind::kLockUnlinked) {
+    // The holder unlinked its own lock file (UnlinkAndRelease): from here
+    // the name is free by design, and whoever locks it next opens a new
+    // file; the holder's last moments on the old one exclude nothing.
+    auto it = locks_.find(ParseLockDetail(m.detail).name);
+    if (it != locks_.end()) {
+      it->second.erase(actor);
+      if (it->second.empty()) locks_.erase(it);
+    }
   } else if (m.kind == EventKind::kReferenced) {
     // detail: "wheels-v6/pypi/<package>/<entry>"
     const std::string prefix = std::string(layout::kWheelIndex) + "/";
