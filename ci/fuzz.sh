@@ -70,13 +70,42 @@ preset=fuzz
 build="build/$preset"
 corpus_root="${corpus_root:-$build/corpus}"
 run_root="$build/fuzz-runs/$(date +%Y%m%d-%H%M%S)-$$"
-dict_for() {
-  case "$1" in
-    wheel_extract) echo fuzz/dict/zip.dict ;;
-    scenario_parse) echo fuzz/dict/toml.dict ;;
-    channel_parse|trace_parse|text_formats) echo fuzz/dict/json.dict ;;
-  esac
+# libfuzzer_flags T: the [libfuzzer] section of fuzz/T_fuzzer.options (ClusterFuzz's
+# format; fuzz/README.md "Per-target options") as -key=value flags, one per
+# line; `dict = NAME` names a file in fuzz/dict/. No file, no flags.
+libfuzzer_flags() {
+  local file="fuzz/${1}_fuzzer.options"
+  [ -f "$file" ] || return 0
+  awk -v file="$file" '
+    /^[[:space:]]*(#|$)/ { next }
+    /^\[[a-z]+\][[:space:]]*$/ { section = $1; next }
+    section == "[libfuzzer]" {
+      if ($0 !~ /^[[:space:]]*[a-z_]+[[:space:]]*=[[:space:]]*[^[:space:]=]+[[:space:]]*$/) {
+        printf "fuzz.sh: %s:%d: expected KEY = VALUE, not \"%s\"\n", file, NR, $0 > "/dev/stderr"; bad = 1; exit
+      }
+      split($0, kv, "="); key = kv[1]; val = kv[2]
+      gsub(/[[:space:]]/, "", key); gsub(/[[:space:]]/, "", val)
+      if (key == "dict") {
+        val = "fuzz/dict/" val
+        if (system("test -f \"" val "\"") != 0) {
+          printf "fuzz.sh: %s:%d: no dictionary %s\n", file, NR, val > "/dev/stderr"; bad = 1; exit
+        }
+      }
+      print "-" key "=" val
+    }
+    /^\[/ && $0 !~ /^\[[a-z]+\][[:space:]]*$/ { printf "fuzz.sh: %s:%d: bad section line\n", file, NR > "/dev/stderr"; bad = 1; exit }
+    END { exit bad }' "$file"
 }
+declare -A flags_of
+for t in "${target_list[@]}"; do
+  flags_of[$t]=$(libfuzzer_flags "$t") || exit 2
+done
+# Campaign defaults for ASan (yours win if ASAN_OPTIONS is set): no allocation
+# stacks recorded at every malloc, no fill of new blocks, a 16 MiB quarantine.
+# Detection is the same; a reproducer replayed by hand (default options)
+# still prints the full allocation and free stacks. Measured on schedule:
+# 1.15x the execs/s.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0:max_malloc_fill_size=0:quarantine_size_mb=16}"
 
 findings=()
 report=()
@@ -84,10 +113,10 @@ report=()
 run_libfuzzer() {
   local t="$1" bin="$build/fuzz/${1}_fuzzer" work="$run_root/$1" corpus="$corpus_root/$1"
   mkdir -p "$work/artifacts" "$corpus"
-  local dict; dict=$(dict_for "$t")
   local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
               -artifact_prefix="$work/artifacts/")
-  [ -n "$dict" ] && args+=(-dict="$dict")
+  local extra; mapfile -t extra <<< "${flags_of[$t]}"
+  [ -n "${flags_of[$t]}" ] && args+=("${extra[@]}")
   # $jobs independent processes (distinct seeds), each with its own scratch
   # dir for new inputs; the seeds and the kept corpus are read-only inputs.
   # bash's `time` gives each process's CPU seconds: on a shared machine
@@ -136,8 +165,9 @@ run_libfuzzer() {
 run_afl() {
   local t="$1" bin="$build/fuzz/${1}_fuzzer" work="$run_root/$1" corpus="$corpus_root/$1"
   mkdir -p "$work" "$corpus"
-  local dict; dict=$(dict_for "$t")
   local args=(-V "$seconds" -t 10000 -i "fuzz/corpus/$t" -o "$work/out")
+  # Of the target's libFuzzer options only the dictionary means something to afl-fuzz.
+  local dict; dict=$(sed -n 's/^-dict=//p' <<< "${flags_of[$t]}")
   [ -n "$dict" ] && args+=(-x "$dict")
   local status=0
   AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \

@@ -52,8 +52,13 @@ Result<std::vector<sock_filter>> Build() {
       // Only the record-lock commands can block or change a lock; every
       // other fcntl is never seen by the harness.
       for (int cmd : {F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW}) {
-        if (int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, c.nr, 1, SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd)));
-            rc != 0) {
+        // Spelled out, not SCMP_A1(): that macro is a C99 compound literal,
+        // which clang warns about in C++.
+        scmp_arg_cmp arg{};
+        arg.arg = 1;
+        arg.op = SCMP_CMP_EQ;
+        arg.datum_a = static_cast<scmp_datum_t>(cmd);
+        if (int rc = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, c.nr, 1, &arg); rc != 0) {
           return fail(rc, "fcntl rule");
         }
       }
