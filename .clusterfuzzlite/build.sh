@@ -1,7 +1,8 @@
 #!/bin/bash -eu
 # ClusterFuzzLite / OSS-Fuzz build: every prunecheck_fuzz_target() of
 # fuzz/CMakeLists.txt as $OUT/<name>_fuzzer, with its seed corpus
-# (<name>_fuzzer_seed_corpus.zip) and dictionary (<name>_fuzzer.dict).
+# (<name>_fuzzer_seed_corpus.zip), options (<name>_fuzzer.options) and the
+# dictionaries those name.
 # $CC, $CXX, $CFLAGS, $CXXFLAGS (sanitizer + coverage flags) and
 # $LIB_FUZZING_ENGINE come from the builder image; the project adds no
 # sanitizer of its own (PRUNECHECK_SANITIZER empty) and links the targets with
@@ -17,9 +18,10 @@ cmake --build build-cflite --target $(for t in $targets; do printf '%s_fuzzer ' 
 for t in $targets; do
   cp "build-cflite/fuzz/${t}_fuzzer" "$OUT/"
   (cd "$SRC/prunecheck/fuzz/corpus/$t" && zip -q -r "$OUT/${t}_fuzzer_seed_corpus.zip" .)
-  case "$t" in
-    wheel_extract) cp "$SRC/prunecheck/fuzz/dict/zip.dict" "$OUT/${t}_fuzzer.dict" ;;
-    scenario_parse) cp "$SRC/prunecheck/fuzz/dict/toml.dict" "$OUT/${t}_fuzzer.dict" ;;
-    channel_parse|trace_parse|text_formats) cp "$SRC/prunecheck/fuzz/dict/json.dict" "$OUT/${t}_fuzzer.dict" ;;
-  esac
+  # The target's options (ClusterFuzz's format already: [libfuzzer] flags,
+  # `dict = NAME` naming a file beside it in $OUT), as ci/fuzz.sh uses them.
+  if [ -f "$SRC/prunecheck/fuzz/${t}_fuzzer.options" ]; then
+    cp "$SRC/prunecheck/fuzz/${t}_fuzzer.options" "$OUT/"
+  fi
 done
+cp "$SRC/prunecheck"/fuzz/dict/*.dict "$OUT/"
