@@ -1,18 +1,14 @@
-// ProcessActorHost: actors as real OS processes, spawned with Boost.Process v2
-// (Boost 1.81, header-only) and driven on one asio::io_context.
+// ProcessActorHost: actors as real OS processes, spawned by SpawnActorProcess
+// (fork + execve, nothing allocated in between) and watched with Boost.Process
+// v2 (Boost 1.81, header-only) on one asio::io_context.
 //
 // Boost 1.81 quirks handled here (see README.md):
 //  - Debian ships no Boost.Filesystem 1.81 library, so Boost.Process uses
 //    std::filesystem (BOOST_PROCESS_USE_STD_FS); in 1.81 that mode forgets to
 //    include <boost/optional.hpp> and two type-traits headers, so we do.
-//  - posix::default_launcher's close_all() never closes the gaps between
-//    whitelisted fds (it compares whitelist[idx] with itself); the child
-//    closes them itself in on_exec_setup.
-//  - after a failed on_exec_setup/execve the launcher calls exit(), which
-//    would run the harness's atexit handlers in the child; on_exec_error
-//    calls _exit() first.
-//  - the on_exec_error hook is detected with a 5-argument signature but
-//    called with 4, hence the variadic member.
+//  - its launchers are not used: they call asio's notify_fork(fork_child)
+//    between fork and exec, which allocates (see SpawnActorProcess); the
+//    child is attached with bp::process(executor, pid) instead.
 
 // Must precede every Boost.Process include (this is the only TU with one).
 #define BOOST_PROCESS_USE_STD_FS 1
@@ -25,7 +21,6 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process/v2/environment.hpp>
-#include <boost/process/v2/posix/default_launcher.hpp>
 #include <boost/process/v2/process.hpp>
 
 #include "harness/process/process_actor.h"
@@ -35,6 +30,7 @@
 #include "pruner/channel/control_message.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -45,6 +41,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <deque>
@@ -152,78 +149,135 @@ void CloseRange(unsigned lo, unsigned hi) {
   for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) ::close(static_cast<int>(fd));
 }
 
-// Boost.Process initializer: runs in the child between fork and exec. Only
-// async-signal-safe calls from here on.
+// What the child of SpawnActorProcess() does between fork and exec. All of
+// it is prepared by the parent: the child only makes async-signal-safe calls.
 struct ChildSetup {
+  const char* exe = nullptr;
+  const char* const* argv = nullptr;
+  const char* const* envp = nullptr;
   pid_t parent_pid = -1;
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;   // -1: inherit
   int control_fd = -1;  // -1: black box
   const char* working_dir = nullptr;  // nullptr: inherit
-
-  template <typename Launcher>
-  bp::error_code on_exec_setup(Launcher& launcher, const bp::filesystem::path& /*exe*/,
-                               const char* const*& /*cmd_line*/) const {
-    // Own process group, so a kill takes the actor's children too.
-    if (::setpgid(0, 0) != 0) return Fail();
-    // Die with the harness (more exactly: with the harness thread that forked us).
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return Fail();
-    // The harness may have died before PDEATHSIG was armed.
-    if (::getppid() != parent_pid) ::_exit(127);
-
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-
-    // Move every source fd out of the way (>= 10) before dup2-ing onto 0..3,
-    // so no source can be clobbered by an earlier dup2.
-    const int in = High(stdin_fd), out = High(stdout_fd), err = High(stderr_fd), ctl = High(control_fd);
-    if (in == -2 || out == -2 || err == -2 || ctl == -2) return Fail();
-    if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0) return Fail();
-    if (err >= 0 && ::dup2(err, STDERR_FILENO) < 0) return Fail();
-    if (ctl >= 0 && ::dup2(ctl, kChildControlFd) < 0) return Fail();  // dup2 clears FD_CLOEXEC
-    if (working_dir != nullptr && ::chdir(working_dir) != 0) return Fail();
-
-    // Close everything the whitelist does not name (Boost 1.81 only closes
-    // above the highest whitelisted fd; the gaps below stay open).
-    const std::vector<int>& keep = launcher.fd_whitelist;  // {0,1,2,3?, error pipe}
-    int prev = -1;
-    std::array<int, 8> sorted{};
-    size_t n = 0;
-    for (int fd : keep) {
-      if (n < sorted.size()) sorted[n++] = fd;
-    }
-    for (size_t i = 1; i < n; ++i) {  // insertion sort: tiny, and no library code after fork
-      for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) std::swap(sorted[j - 1], sorted[j]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      const int fd = sorted[i];
-      if (fd > prev + 1) CloseRange(static_cast<unsigned>(prev + 1), static_cast<unsigned>(fd - 1));
-      prev = std::max(prev, fd);
-    }
-    CloseRange(static_cast<unsigned>(prev + 1), ~0U);
-    return {};
-  }
-
-  // Called (by Boost) after it has reported errno to the parent; skip the
-  // exit() it would call next, which would run the harness's atexit handlers.
-  template <typename... Args>
-  void on_exec_error(Args&&...) const {
-    ::_exit(127);
-  }
-
- private:
-  static int High(int fd) {
-    if (fd < 0) return -1;
-    const int h = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
-    return h < 0 ? -2 : h;
-  }
-  static bp::error_code Fail() { return bp::error_code(errno, bp::system_category()); }
 };
+
+// How long a forked child may take to reach execve(). It does only a few
+// system calls; a child that takes longer is stuck, and is killed.
+constexpr std::chrono::seconds kExecTimeout{30};
+
+// Moves `fd` to a close-on-exec number >= 10 (so no later dup2 onto 0..3 can
+// clobber it). -1 stays -1; -2: failed.
+int HighFd(int fd) {
+  if (fd < 0) return -1;
+  const int h = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  return h < 0 ? -2 : h;
+}
+
+// The child's side: set up, exec, or report errno on `report_fd` and _exit.
+// Never returns.
+[[noreturn]] void ExecChild(const ChildSetup& c, int report_fd) {
+  auto fail = [&]() {
+    const int e = errno;
+    ssize_t w;
+    do {
+      w = ::write(report_fd, &e, sizeof e);
+    } while (w < 0 && errno == EINTR);
+    ::_exit(127);
+  };
+  // Own process group, so a kill takes the actor's children too.
+  if (::setpgid(0, 0) != 0) fail();
+  // Die with the harness (more exactly: with the harness thread that forked us).
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail();
+  // The harness may have died before PDEATHSIG was armed.
+  if (::getppid() != c.parent_pid) ::_exit(127);
+
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+
+  const int report = HighFd(report_fd);
+  if (report < 0) fail();
+  report_fd = report;
+  const int in = HighFd(c.stdin_fd), out = HighFd(c.stdout_fd), err = HighFd(c.stderr_fd),
+            ctl = HighFd(c.control_fd);
+  if (in == -2 || out == -2 || err == -2 || ctl == -2) fail();
+  if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0) fail();
+  if (err >= 0 && ::dup2(err, STDERR_FILENO) < 0) fail();
+  if (ctl >= 0 && ::dup2(ctl, kChildControlFd) < 0) fail();  // dup2 clears FD_CLOEXEC
+  if (c.working_dir != nullptr && ::chdir(c.working_dir) != 0) fail();
+
+  // Close everything but stdio, the channel and the report pipe (itself
+  // close-on-exec: its EOF tells the parent that execve succeeded).
+  const int last_kept = ctl >= 0 ? kChildControlFd : STDERR_FILENO;
+  CloseRange(static_cast<unsigned>(last_kept + 1), static_cast<unsigned>(report - 1));
+  CloseRange(static_cast<unsigned>(report + 1), ~0U);
+
+  ::execve(c.exe, const_cast<char* const*>(c.argv), const_cast<char* const*>(c.envp));
+  fail();
+  ::_exit(127);  // not reached
+}
+
+// Starts `c.exe` as a child of this (multithreaded) process and returns its
+// pid once it has passed execve().
+//
+// Not Boost.Process's launchers: between fork and exec they call asio's
+// notify_fork(fork_child), which allocates. In a child of a multithreaded
+// process an allocation can wait forever on a lock that another thread held
+// at the fork (seen: libasan's stack depot under gcc 12, which has no fork
+// handler for it). Here the child allocates nothing, and a child that does not
+// reach execve() within kExecTimeout is killed and reported: never a hang.
+Result<pid_t> SpawnActorProcess(const ChildSetup& c, const std::string& what) {
+  int rp[2];
+  if (::pipe2(rp, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe for " + what);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(rp[0]);
+    ::close(rp[1]);
+    return Status::FromErrno(e, "fork for " + what);
+  }
+  if (pid == 0) {
+    ::close(rp[0]);
+    ExecChild(c, rp[1]);
+  }
+  ::close(rp[1]);
+  auto reap = [pid](bool kill_first) {
+    if (kill_first) ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  };
+  const auto deadline = Clock::now() + kExecTimeout;
+  int exec_errno = 0;
+  ssize_t got = 0;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    pollfd p{rp[0], POLLIN, 0};
+    const int polled = left > 0 ? ::poll(&p, 1, static_cast<int>(left)) : 0;
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled <= 0) {
+      const int e = errno;
+      ::close(rp[0]);
+      reap(/*kill_first=*/true);
+      if (polled < 0) return Status::FromErrno(e, "waiting for " + what + " to start");
+      return Status(StatusCode::kIoError, what + ": the forked child did not reach execve within " +
+                                              std::to_string(kExecTimeout.count()) + " s; killed");
+    }
+    do {
+      got = ::read(rp[0], &exec_errno, sizeof exec_errno);
+    } while (got < 0 && errno == EINTR);
+    break;
+  }
+  ::close(rp[0]);
+  if (got == 0) return pid;  // EOF: the pipe closed at a successful execve
+  reap(/*kill_first=*/got != static_cast<ssize_t>(sizeof exec_errno));
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) return Status::FromErrno(exec_errno, "starting " + what);
+  return Status(StatusCode::kIoError, "starting " + what + ": unreadable start report");
+}
 
 // ---------------------------------------------------------------------------
 
@@ -276,29 +330,20 @@ class ProcessEndpoint final : public ActorEndpoint {
     for (const std::string& a : spec_.argv) argv.push_back(a.c_str());
     argv.push_back(nullptr);
 
-    bp::posix::default_launcher launcher;
-    launcher.env = envp_.data();
-    if (spec_.use_channel) launcher.fd_whitelist.push_back(kChildControlFd);
     ChildSetup setup;
+    const std::string exe_str = exe.string();
+    setup.exe = exe_str.c_str();
+    setup.argv = argv.data();
+    setup.envp = envp_.data();
     setup.parent_pid = ::getpid();
     setup.stdin_fd = in.fd;
     setup.stdout_fd = out.fd;
     setup.stderr_fd = err.fd;
     setup.control_fd = child_end.fd;
     if (!spec_.working_dir.empty()) setup.working_dir = spec_.working_dir.c_str();
-
-    bp::error_code ec;
-    const char** args = argv.data();
-    // The executor overload: the io_context& one of Boost 1.81 ignores `ec` and throws.
-    bp::process proc = launcher(io_.get_executor(), ec, exe, args, setup);
-    if (ec) {
-      // Boost 1.81 does not reap a child whose exec failed: do it here.
-      if (launcher.pid > 0) {
-        while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
-      }
-      return Status::FromErrno(ec.value(), "starting actor " + spec_.name + " (" + exe.string() + ")");
-    }
+    Result<pid_t> child = SpawnActorProcess(setup, "actor " + spec_.name + " (" + exe_str + ")");
+    if (!child.ok()) return child.status();
+    bp::process proc(io_.get_executor(), *child);
     pid_ = proc.id();
     RegisterGroup(pid_);  // the child made itself a group leader before exec
     proc_.emplace(std::move(proc));

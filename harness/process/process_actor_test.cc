@@ -975,6 +975,21 @@ TEST(ProcessActorTest, SpawnFailureLeavesNoChild) {
   EXPECT_TRUE(ep.status().Is(StatusCode::kNotFound)) << ep.status().ToString();
   spec.argv = {};
   EXPECT_FALSE(host.Spawn(spec).ok());
+  // Failures after the fork come back through the start report, with errno.
+  spec.argv = {"/bin/true"};
+  spec.working_dir = "/nonexistent/prunecheck-no-such-dir";
+  ep = host.Spawn(spec);
+  ASSERT_FALSE(ep.ok());
+  EXPECT_NE(ep.status().ToString().find("No such file or directory"), std::string::npos) << ep.status().ToString();
+  spec.working_dir.clear();
+  ScopedTempDir tmp("spawn-failure");
+  ASSERT_TRUE(tmp.ok());
+  const std::string not_executable = tmp.path() + "/not-executable";
+  { std::ofstream(not_executable) << "#!/bin/sh\nexit 0\n"; }
+  spec.argv = {not_executable};
+  ep = host.Spawn(spec);
+  ASSERT_FALSE(ep.ok());
+  EXPECT_NE(ep.status().ToString().find("Permission denied"), std::string::npos) << ep.status().ToString();
   EXPECT_TRUE(host.LivePids().empty());
   ExpectNoChildren();
 }
