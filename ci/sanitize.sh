@@ -43,16 +43,7 @@ ctest --preset "$preset" --output-on-failure -LE blackbox "$@"
 t2=$(date +%s)
 
 P="build/$preset/harness/prunecheck"
-# asan: no allocation stacks in the exploring process. gcc 12's libasan
-# has no fork handler for its stack depot; a child that Boost.Process forks
-# while another thread holds the depot's lock allocates (asio's notify_fork)
-# before exec and spins forever. Seen once on a clean clone: explore hung
-# 5 minutes in run 9. With malloc_context_size=0 an allocation never
-# touches the depot. Reports keep their access stack. (The harness fix, a
-# launcher that does not allocate between fork and exec, is the next step.)
-explore_env=()
-if [ "$preset" = asan ]; then explore_env=(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}malloc_context_size=0"); fi
-env "${explore_env[@]}" PRESET="$preset" PRUNECHECK_SKIP_BUILD=1 EXPLORE_SEED="$seed" ARTIFACT_DIR="$artifacts" ci/explore.sh "$runs"
+PRESET="$preset" PRUNECHECK_SKIP_BUILD=1 EXPLORE_SEED="$seed" ARTIFACT_DIR="$artifacts" ci/explore.sh "$runs"
 t3=$(date +%s)
 
 echo "== sanitize $preset: the planted $planted must be reported through the harness, naming the actor"
