@@ -18,6 +18,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+// Optional, as in libFuzzer: a target that defines it is initialized once first.
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 namespace {
 
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s FILE|DIR...  (replays each input once; no inputs given)\n", argv[0]);
     return 2;
   }
+  if (LLVMFuzzerInitialize != nullptr) LLVMFuzzerInitialize(&argc, &argv);
   for (const auto& path : inputs) {
     std::error_code ec;
     uintmax_t size = std::filesystem::file_size(path, ec);

@@ -27,6 +27,7 @@
 #include "harness/engine/run_config.h"
 #include "harness/engine/run_report.h"
 #include "harness/strategy/strategy.h"
+#include "pruner/base/local_time_zone.h"
 
 namespace {
 
@@ -90,6 +91,12 @@ h::RunConfig ConsumeConfig(FuzzedDataProvider& in) {
 }
 
 }  // namespace
+
+// Before any thread exists (libFuzzer calls this first; so does replay_main.cc).
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  prunecheck::PinLocalTimeZone();  // no stat of /etc/localtime per zip entry
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);

@@ -19,6 +19,7 @@
 #include "pruner/base/scoped_temp_dir.h"
 #include "pruner/cache/environment_linker.h"
 #include "pruner/wheel/wheel_extractor.h"
+#include "pruner/base/local_time_zone.h"
 
 namespace {
 
@@ -70,6 +71,12 @@ void CheckContained(const Sandbox& s) {
 }
 
 }  // namespace
+
+// Before any thread exists (libFuzzer calls this first; so does replay_main.cc).
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  prunecheck::PinLocalTimeZone();  // no stat of /etc/localtime per zip entry
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Sandbox& s = TheSandbox();
