@@ -23,22 +23,14 @@
 // figures.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "bench/bench_support.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/explorer.h"
-#include "pruner/base/local_time_zone.h"
 
 namespace prunecheck::harness {
 namespace {
-
-std::string CacheActorPath() {
-  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  return (self.parent_path().parent_path() / "pruner" / "cache-actor").string();
-}
 
 ActorSpec CacheActor(const char* name, Role role, const char* package) {
   ActorSpec a;
@@ -74,7 +66,7 @@ void Explore(benchmark::State& state, const RunConfig& config, int batch, const 
   eo.minimize = false;
   eo.keep_going = true;
   eo.run.transport = Transport::kProcess;
-  eo.run.cache_actor = CacheActorPath();
+  eo.run.cache_actor = bench::CacheActorPath();
   eo.remove_failed_run_dirs = true;
   size_t who_index = config.actors.size();
   for (size_t i = 0; i < config.actors.size(); ++i) {
@@ -152,12 +144,3 @@ BENCHMARK(BM_InterceptedSyscall_Free)->Unit(benchmark::kMillisecond)->MinTime(3.
 
 }  // namespace
 }  // namespace prunecheck::harness
-
-int main(int argc, char** argv) {
-  prunecheck::PinLocalTimeZone();  // as prunecheck and cache-actor do
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -15,14 +15,13 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "bench/bench_support.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/explorer.h"
 #include "harness/process/process_actor.h"
 #include "harness/strategy/strategy.h"
-#include "pruner/base/local_time_zone.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -46,12 +45,6 @@ RunConfig ThreeActors() {
   return c;
 }
 
-std::string CacheActorPath() {
-  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  return (self.parent_path().parent_path() / "pruner" / "cache-actor").string();
-}
-
 // One iteration = one Explore() of kBatch runs with state.range(0) workers,
 // exactly as `prunecheck explore --runs kBatch --jobs N` runs them (its
 // pools' start-up included, amortized over the batch).
@@ -64,7 +57,7 @@ void RunSchedules(benchmark::State& state, Transport transport, int batch, bool 
   eo.minimize = false;
   eo.keep_going = true;  // a failing run (there should be none) does not end the batch early
   eo.run.transport = transport;
-  eo.run.cache_actor = CacheActorPath();
+  eo.run.cache_actor = bench::CacheActorPath();
   // As prunecheck explore does: run directories under DefaultRunBaseDir()
   // (PRUNECHECK_BENCH_BASE_DIR to measure another file system).
   if (const char* b = std::getenv("PRUNECHECK_BENCH_BASE_DIR")) eo.run.base_dir = b;
@@ -133,12 +126,3 @@ BENCHMARK(BM_ControlledSchedule_MultiProcessFreshProcesses)->Arg(1)->Arg(2)->Arg
 
 }  // namespace
 }  // namespace prunecheck::harness
-
-int main(int argc, char** argv) {
-  prunecheck::PinLocalTimeZone();  // as prunecheck and cache-actor do
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
