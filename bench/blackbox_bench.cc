@@ -25,9 +25,9 @@
 
 #include <string>
 
-#include "bench/bench_support.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/explorer.h"
+#include "harness/process/process_actor.h"
 
 namespace prunecheck::harness {
 namespace {
@@ -66,7 +66,7 @@ void Explore(benchmark::State& state, const RunConfig& config, int batch, const 
   eo.minimize = false;
   eo.keep_going = true;
   eo.run.transport = Transport::kProcess;
-  eo.run.cache_actor = bench::CacheActorPath();
+  eo.run.cache_actor = DefaultCacheActorPath();
   eo.remove_failed_run_dirs = true;
   size_t who_index = config.actors.size();
   for (size_t i = 0; i < config.actors.size(); ++i) {

@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "bench/bench_support.h"
 #include "harness/engine/controlled_run.h"
 #include "harness/engine/explorer.h"
 #include "harness/process/process_actor.h"
@@ -57,7 +56,7 @@ void RunSchedules(benchmark::State& state, Transport transport, int batch, bool 
   eo.minimize = false;
   eo.keep_going = true;  // a failing run (there should be none) does not end the batch early
   eo.run.transport = transport;
-  eo.run.cache_actor = bench::CacheActorPath();
+  eo.run.cache_actor = DefaultCacheActorPath();
   // As prunecheck explore does: run directories under DefaultRunBaseDir()
   // (PRUNECHECK_BENCH_BASE_DIR to measure another file system).
   if (const char* b = std::getenv("PRUNECHECK_BENCH_BASE_DIR")) eo.run.base_dir = b;

@@ -47,18 +47,6 @@ enum ExitCode : int { kPass = 0, kViolation = 1, kBadInput = 2, kDiverged = 3, k
   std::_Exit(128 + sig);
 }
 
-std::string DefaultCacheActor(const char* argv0) {
-  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
-  // Built side by side: build/<preset>/harness/prunecheck and build/<preset>/pruner/cache-actor.
-  std::error_code ec;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) self = argv0;
-  for (auto candidate : {self.parent_path() / "cache-actor", self.parent_path().parent_path() / "pruner" / "cache-actor"}) {
-    if (std::filesystem::exists(candidate, ec)) return candidate.string();
-  }
-  return "cache-actor";  // from PATH
-}
-
 struct ExploreArgs {
   std::vector<std::string> installers, readers, refreshers, pruners, cleaners, wipers;
   std::vector<std::string> commands;    // actors that speak the control protocol
@@ -790,7 +778,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   if (ec) self = argv[0];
-  if (cache_actor.empty()) cache_actor = DefaultCacheActor(argv[0]);
+  if (cache_actor.empty()) cache_actor = DefaultCacheActorPath(argv[0]);
   if (explore->parsed()) return Explore(ex, self, cache_actor);
   if (stress->parsed()) {
     FreeRunOptions fo;

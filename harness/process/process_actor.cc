@@ -43,6 +43,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -843,6 +844,20 @@ struct CacheActorPool::Impl {
   std::vector<std::unique_ptr<ProcessEndpoint>> idle;
   int started = 0;
 };
+
+std::string DefaultCacheActorPath(const char* argv0) {
+  if (const char* env = std::getenv("PRUNECHECK_CACHE_ACTOR")) return env;
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec && argv0 != nullptr) self = argv0;
+  if (!self.empty()) {
+    for (const auto& candidate :
+         {self.parent_path() / "cache-actor", self.parent_path().parent_path() / "pruner" / "cache-actor"}) {
+      if (std::filesystem::exists(candidate, ec)) return candidate.string();
+    }
+  }
+  return "cache-actor";  // from PATH
+}
 
 CacheActorPool::CacheActorPool(std::string cache_actor) : impl_(std::make_unique<Impl>(std::move(cache_actor))) {}
 

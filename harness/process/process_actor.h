@@ -75,6 +75,13 @@ struct ServeRunSpec {
 // thread, which must outlive the pool's processes (PR_SET_PDEATHSIG fires
 // when the thread that forked a process exits). Hosts built on a pool must be
 // destroyed before it.
+// The cache-actor binary to run when none is named: $PRUNECHECK_CACHE_ACTOR;
+// else the one built beside the calling executable (build/<preset>/harness/
+// prunecheck next to build/<preset>/pruner/cache-actor, or in the same
+// directory); else "cache-actor", looked up in PATH. `argv0` stands in for
+// /proc/self/exe when that cannot be read (nullptr: no fallback).
+std::string DefaultCacheActorPath(const char* argv0 = nullptr);
+
 class CacheActorPool {
  public:
   // `cache_actor`: the binary (a path, or a name looked up in PATH).

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -634,6 +635,40 @@ const char* CacheActorOrNull() { return std::getenv("PRUNECHECK_CACHE_ACTOR"); }
       GTEST_SKIP() << "PRUNECHECK_CACHE_ACTOR is not set (run through ctest)";     \
     }                                                                              \
   } while (false)
+
+// Restores an environment variable at scope exit.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const char* name) : name_(name) {
+    if (const char* v = std::getenv(name)) saved_ = v;
+  }
+  ~ScopedEnv() {
+    if (saved_.has_value()) ::setenv(name_, saved_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
+TEST(DefaultCacheActorPathTest, TheEnvironmentVariableWins) {
+  ScopedEnv restore("PRUNECHECK_CACHE_ACTOR");
+  ::setenv("PRUNECHECK_CACHE_ACTOR", "/somewhere/else/cache-actor", 1);
+  EXPECT_EQ(DefaultCacheActorPath("/ignored/argv0"), "/somewhere/else/cache-actor");
+}
+
+// This test binary is build/<preset>/harness/harness_tests; ctest names the
+// cache-actor built beside it, build/<preset>/pruner/cache-actor.
+TEST(DefaultCacheActorPathTest, WithoutTheVariableFindsTheOneBuiltBesideTheExecutable) {
+  REQUIRE_CACHE_ACTOR();
+  const std::filesystem::path built = CacheActorOrNull();
+  ScopedEnv restore("PRUNECHECK_CACHE_ACTOR");
+  ::unsetenv("PRUNECHECK_CACHE_ACTOR");
+  const std::string found = DefaultCacheActorPath();
+  ASSERT_NE(found, "cache-actor") << "fell back to PATH";
+  EXPECT_TRUE(std::filesystem::equivalent(found, built)) << found << " vs " << built;
+}
 
 // A pooled run of `args` (cache-actor arguments), logs in `dir`.
 ServeRunSpec PooledRun(const std::string& name, std::vector<std::string> args, const std::string& dir) {
